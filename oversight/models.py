@@ -1,0 +1,183 @@
+"""The practice (covered entity), its members and their roles: the tenancy core."""
+
+import hashlib
+import secrets
+import zoneinfo
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .choices import WRITE_ROLES, Role
+
+TIMEZONE_CHOICES = [
+    (name, name.replace("_", " "))
+    for name in sorted(zoneinfo.available_timezones())
+    if name.startswith(("America/", "Pacific/", "US/", "UTC", "Europe/", "Asia/", "Australia/"))
+]
+
+
+class Organization(models.Model):
+    """A healthcare practice: the HIPAA covered entity whose vendors are overseen."""
+
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="America/New_York")
+    contact_name = models.CharField("privacy officer / contact", max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    # Estimated breach cost per record, used to compare liability caps with exposure.
+    # Default: the 2018 Ponemon healthcare figure; a practice may update rate and year.
+    cost_per_record = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("408.00")
+    )
+    cost_per_record_year = models.PositiveSmallIntegerField(default=2018)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cost_per_record__gte=0),
+                name="organization_cost_per_record_not_negative",
+                violation_error_message="The cost per record cannot be negative.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_org(self, org: Organization) -> "MembershipQuerySet":
+        return self.filter(organization=org)
+
+    def admins(self) -> "MembershipQuerySet":
+        return self.filter(role=Role.ADMIN)
+
+
+class Membership(models.Model):
+    """A user's role in one practice. A user may belong to several practices."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organization__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                name="membership_one_per_user_and_practice",
+                violation_error_message="This person is already a member of the practice.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.get_role_display()}, {self.organization})"
+
+    @property
+    def display_name(self) -> str:
+        user = self.user
+        full = f"{user.first_name} {user.last_name}".strip()
+        return full or user.email
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in WRITE_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self) -> "InvitationQuerySet":
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+    def by_token(self, token: str) -> "InvitationQuerySet":
+        return self.filter(token_hash=_hash_token(token))
+
+
+class Invitation(models.Model):
+    """An admin's invitation for an email address to join the practice with a role.
+
+    Only a hash of the token is stored; the raw token exists only in the emailed link.
+    """
+
+    VALID_FOR = timedelta(days=7)
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.organization} as {self.role}"
+
+    @staticmethod
+    def new_token() -> tuple[str, str]:
+        token = secrets.token_urlsafe(32)
+        return token, _hash_token(token)
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+class TenantQuerySet(models.QuerySet):
+    """Base queryset of every tenant model: request code starts from ``for_org``."""
+
+    def for_org(self, org: Organization):
+        return self.filter(organization=org)
+
+
+class TenantModel(models.Model):
+    """Abstract base: every row belongs to exactly one practice."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

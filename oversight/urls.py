@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+practice_patterns = [
+    path("new/", views.practice_create, name="practice_create"),
+    path("switch/", views.practice_switch, name="practice_switch"),
+    path("settings/", views.practice_settings, name="practice_settings"),
+    path("members/", views.members, name="members"),
+    path("members/<int:pk>/role/", views.membership_role, name="membership_role"),
+    path("members/<int:pk>/remove/", views.membership_remove, name="membership_remove"),
+    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("practice/", include(practice_patterns)),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("", include("vendors.urls")),
+]

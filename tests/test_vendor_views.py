@@ -1,0 +1,260 @@
+"""Inventory pages: tenancy, roles, forms, filters, tier override and query counts."""
+
+import pytest
+from django.urls import reverse
+
+from vendors.choices import AccessLevel, Category, RelationshipStatus, Tier
+from vendors.models import BusinessAssociate, TierChange, VendorContact
+
+from .factories import ContactFactory, MembershipFactory, VendorFactory
+
+VALID_VENDOR = {
+    "name": "SecureMail Relay",
+    "category": Category.EMAIL,
+    "services": "Encrypted email",
+    "status": RelationshipStatus.PROSPECTIVE,
+    "access_level": AccessLevel.LIMITED,
+    "phi_electronic": "on",
+    "criticality": "medium",
+    "record_count": "3000",
+}
+
+
+def object_urls(vendor, contact):
+    """Every URL of the vendors app that names an object, with whether it writes."""
+    pk = vendor.pk
+    return [
+        ("get", reverse("vendor_detail", args=[pk]), False),
+        ("get", reverse("vendor_edit", args=[pk]), True),
+        ("post", reverse("vendor_edit", args=[pk]), True),
+        ("post", reverse("vendor_archive", args=[pk]), True),
+        ("get", reverse("vendor_tier_override", args=[pk]), True),
+        ("post", reverse("vendor_tier_override", args=[pk]), True),
+        ("get", reverse("contact_create", args=[pk]), True),
+        ("post", reverse("contact_create", args=[pk]), True),
+        ("get", reverse("contact_edit", args=[pk, contact.pk]), True),
+        ("post", reverse("contact_delete", args=[pk, contact.pk]), True),
+        ("get", reverse("subcontractor_create", args=[pk]), True),
+        ("post", reverse("subcontractor_create", args=[pk]), True),
+    ]
+
+
+@pytest.fixture
+def contact(vendor):
+    return ContactFactory(vendor=vendor)
+
+
+def test_anonymous_is_sent_to_login_everywhere(client, vendor, contact):
+    urls = [("get", reverse(n), False) for n in ("home", "vendor_list", "vendor_create")]
+    for method, url, _ in urls + object_urls(vendor, contact):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("account_login")), url
+
+
+def test_member_of_another_practice_gets_404_and_changes_nothing(cast, login, vendor, contact):
+    client = login(cast.olivia)
+    before = BusinessAssociate.objects.get(pk=vendor.pk)
+    for method, url, _ in object_urls(vendor, contact):
+        response = getattr(client, method)(
+            url, {"name": "hacked", "tier": "low", "reason": "x" * 20}
+        )
+        assert response.status_code == 404, url
+    after = BusinessAssociate.objects.get(pk=vendor.pk)
+    assert (after.name, after.archived_at, after.tier) == (before.name, None, before.tier)
+    assert VendorContact.objects.filter(vendor=vendor).count() == 1
+
+
+def test_other_practice_vendors_never_listed(cast, login, vendor):
+    VendorFactory(organization=cast.other_practice, name="Secret Vendor of B")
+    response = login(cast.bob).get(reverse("vendor_list"))
+    assert "ChartWell EHR" in response.text
+    assert "Secret Vendor of B" not in response.text
+
+
+def test_viewer_reads_but_cannot_write(cast, login, vendor, contact):
+    client = login(cast.charlie)
+    assert client.get(reverse("vendor_detail", args=[vendor.pk])).status_code == 200
+    page = client.get(reverse("vendor_list")).text
+    assert "Add vendor" not in page
+    assert client.get(reverse("vendor_create")).status_code == 403
+    for method, url, writes in object_urls(vendor, contact):
+        if writes:
+            assert getattr(client, method)(url, {"name": "x"}).status_code == 403, url
+    assert BusinessAssociate.objects.get(pk=vendor.pk).archived_at is None
+    detail = client.get(reverse("vendor_detail", args=[vendor.pk])).text
+    assert "Override tier" not in detail and ">Edit<" not in detail
+
+
+def test_manager_creates_vendor_and_sees_computed_tier(cast, login):
+    client = login(cast.bob)
+    response = client.post(reverse("vendor_create"), VALID_VENDOR | {"owner": cast.bob.pk})
+    vendor = BusinessAssociate.objects.get(name="SecureMail Relay")
+    assert response.status_code == 302
+    assert vendor.organization == cast.practice
+    assert vendor.owner == cast.bob
+    assert vendor.tier == Tier.HIGH  # limited (2) + >1,000 records (2) + medium criticality (1)
+    page = client.get(vendor.get_absolute_url()).text
+    assert "Limited view of PHI" in page and "More than 1,000 patient records" in page
+    assert TierChange.objects.filter(vendor=vendor, to_tier=Tier.HIGH).exists()
+
+
+def test_form_errors_name_the_field(cast, login):
+    client = login(cast.bob)
+    response = client.post(
+        reverse("vendor_create"),
+        VALID_VENDOR | {"name": "", "record_count": "-5", "website": "not a url"},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) >= {"name", "record_count", "website"}
+    assert not BusinessAssociate.objects.exists()
+
+
+def test_owner_must_be_member_of_the_practice(cast, login):
+    response = login(cast.bob).post(
+        reverse("vendor_create"), VALID_VENDOR | {"owner": cast.olivia.pk}
+    )
+    assert "owner" in response.context["form"].errors
+    assert not BusinessAssociate.objects.exists()
+
+
+def test_duplicate_name_is_refused(cast, login, vendor):
+    response = login(cast.bob).post(
+        reverse("vendor_create"), VALID_VENDOR | {"name": "chartwell ehr"}
+    )
+    assert "already in your inventory" in str(response.context["form"].errors["name"])
+
+
+def test_tier_override_needs_justification_and_is_recorded(cast, login, vendor):
+    client = login(cast.bob)
+    url = reverse("vendor_tier_override", args=[vendor.pk])
+    response = client.post(url, {"tier": Tier.CRITICAL, "reason": ""})
+    assert "reason" in response.context["form"].errors
+    vendor.refresh_from_db()
+    assert vendor.tier_override == ""
+
+    computed = vendor.computed_tier
+    client.post(url, {"tier": Tier.CRITICAL, "reason": "Hosts our only copy of the charts."})
+    vendor.refresh_from_db()
+    assert vendor.tier == Tier.CRITICAL and vendor.computed_tier == computed
+    change = vendor.tier_changes.first()
+    assert (change.from_tier, change.to_tier, change.changed_by) == (
+        computed,
+        Tier.CRITICAL,
+        cast.bob.user,
+    )
+    assert change.reason == "Hosts our only copy of the charts."
+    page = client.get(vendor.get_absolute_url()).text
+    assert "Hosts our only copy of the charts." in page
+    assert f'id="computed-tier">{vendor.get_computed_tier_display()}' in page
+
+    client.post(url, {"clear": "1"})
+    vendor.refresh_from_db()
+    assert vendor.tier == computed and not vendor.tier_override
+
+
+def test_override_survives_later_edits(cast, login, vendor):
+    client = login(cast.bob)
+    client.post(
+        reverse("vendor_tier_override", args=[vendor.pk]),
+        {"tier": Tier.LOW, "reason": "Contract limits them to scheduling data."},
+    )
+    data = VALID_VENDOR | {"name": vendor.name, "status": vendor.status, "record_count": "50000"}
+    client.post(reverse("vendor_edit", args=[vendor.pk]), data)
+    vendor.refresh_from_db()
+    assert vendor.tier == Tier.LOW
+    assert vendor.computed_tier == Tier.HIGH
+
+
+def test_archive_hides_from_list_but_keeps_the_record(cast, login, vendor):
+    client = login(cast.bob)
+    client.post(reverse("vendor_archive", args=[vendor.pk]))
+    listed = client.get(reverse("vendor_list")).context["page"]
+    assert vendor not in listed
+    assert vendor in client.get(reverse("vendor_list") + "?archived=true").context["page"]
+    assert BusinessAssociate.objects.filter(pk=vendor.pk).exists()
+
+
+def test_filters_and_search(cast, login):
+    VendorFactory(
+        organization=cast.practice,
+        name="Alpha Shredding",
+        category=Category.SHREDDING,
+        access_level=AccessLevel.NONE,
+        phi_electronic=False,
+        phi_paper=True,
+    )
+    VendorFactory(
+        organization=cast.practice,
+        name="Beta EHR",
+        category=Category.EHR,
+        access_level=AccessLevel.HOSTS,
+        record_count=50_000,
+    )
+    client = login(cast.charlie)
+
+    def names(query):
+        page = client.get(reverse("vendor_list") + query).context["page"]
+        return [v.name for v in page]
+
+    assert names("?tier=critical") == ["Beta EHR"]
+    assert names("?tier=low") == ["Alpha Shredding"]
+    assert names("?category=shredding") == ["Alpha Shredding"]
+    assert names("?q=beta") == ["Beta EHR"]
+    assert names("?sort=tier") == ["Beta EHR", "Alpha Shredding"]
+    assert names("?sort=-name") == ["Beta EHR", "Alpha Shredding"]
+
+
+def test_breach_contact_shown_prominently(cast, login, vendor):
+    ContactFactory(vendor=vendor, name="Pat Privacy", role="breach", email="breach@v.test")
+    page = login(cast.charlie).get(vendor.get_absolute_url()).text
+    assert 'id="breach-contact"' in page and "Pat Privacy" in page
+
+
+def test_contacts_and_subcontractors_can_be_added(cast, login, vendor):
+    client = login(cast.bob)
+    client.post(
+        reverse("contact_create", args=[vendor.pk]),
+        {"name": "Sam Security", "role": "security", "email": "sam@v.test"},
+    )
+    other = VendorFactory(organization=cast.practice, name="Backup Co")
+    client.post(reverse("subcontractor_create", args=[vendor.pk]), {"linked_vendor": other.pk})
+    page = client.get(vendor.get_absolute_url()).text
+    assert "Sam Security" in page and "Backup Co" in page
+    assert "Subcontractor of" in client.get(other.get_absolute_url()).text
+
+
+def test_subcontractor_from_another_practice_cannot_be_linked(cast, login, vendor):
+    foreign = VendorFactory(organization=cast.other_practice, name="Foreign")
+    response = login(cast.bob).post(
+        reverse("subcontractor_create", args=[vendor.pk]), {"linked_vendor": foreign.pk}
+    )
+    assert "linked_vendor" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("page", ["vendor_list", "vendor_detail"])
+def test_constant_query_count(cast, login, django_assert_num_queries, page):
+    client = login(cast.bob)
+    owner = MembershipFactory(organization=cast.practice)
+
+    def build(n):
+        vendors = [VendorFactory(organization=cast.practice, owner=owner) for _ in range(n)]
+        for v in vendors[:5]:
+            ContactFactory(vendor=v)
+        return vendors[0]
+
+    def url(first):
+        return reverse(page, args=[first.pk]) if page == "vendor_detail" else reverse(page)
+
+    first = build(5)
+    client.get(url(first))  # warm the session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as at_5:
+        assert client.get(url(first)).status_code == 200
+    build(45)
+    with CaptureQueriesContext(connection) as at_50:
+        assert client.get(url(first)).status_code == 200
+    assert len(at_50) == len(at_5), [q["sql"] for q in at_50.captured_queries]

@@ -1,0 +1,80 @@
+from django.db import models
+
+
+class Category(models.TextChoices):
+    EHR = "ehr", "EHR / practice management"
+    BILLING = "billing", "Billing / revenue cycle"
+    CLEARINGHOUSE = "clearinghouse", "Clearinghouse"
+    CLOUD_HOSTING = "cloud_hosting", "Cloud hosting"
+    BACKUP = "backup", "Backup"
+    MSP = "msp", "IT managed services (MSP)"
+    EMAIL = "email", "Email / messaging"
+    TRANSCRIPTION = "transcription", "Transcription"
+    TELEHEALTH = "telehealth", "Telehealth"
+    SHREDDING = "shredding", "Shredding / records disposal"
+    LEGAL = "legal", "Legal"
+    ACCOUNTING = "accounting", "Accounting"
+    CONSULTING = "consulting", "Consulting"
+    OTHER = "other", "Other"
+
+
+class RelationshipStatus(models.TextChoices):
+    PROSPECTIVE = "prospective", "Prospective"
+    ONBOARDING = "onboarding", "Onboarding"
+    ACTIVE = "active", "Active"
+    OFFBOARDING = "offboarding", "Offboarding"
+    TERMINATED = "terminated", "Terminated"
+
+
+# A vendor in one of these states is engaged: with PHI and no signed BAA it is a compliance gap.
+ENGAGED_STATUSES = (RelationshipStatus.ONBOARDING, RelationshipStatus.ACTIVE)
+
+
+class AccessLevel(models.TextChoices):
+    NONE = "none", "None"
+    INCIDENTAL = "incidental", "Incidental"
+    LIMITED = "limited", "Limited view"
+    FULL = "full", "Full read/write"
+    HOSTS = "hosts", "Hosts or stores ePHI"
+
+
+class Criticality(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Tier(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+# Most urgent first; used for sorting.
+TIER_RANK = {Tier.CRITICAL: 0, Tier.HIGH: 1, Tier.MEDIUM: 2, Tier.LOW: 3}
+
+
+class PhiType(models.TextChoices):
+    DEMOGRAPHICS = "demographics", "Demographics and contact details"
+    IDENTIFIERS = "identifiers", "SSN, driver's licence or other government IDs"
+    INSURANCE = "insurance", "Insurance and billing information"
+    CLINICAL = "clinical", "Clinical records, diagnoses and treatment"
+    LAB_IMAGING = "lab_imaging", "Lab results and imaging"
+    PRESCRIPTIONS = "prescriptions", "Prescriptions"
+    PAYMENT = "payment", "Payment card or bank details"
+    SENSITIVE = "sensitive", "Sensitive: mental health, substance use, HIV, genetic"
+
+
+class ContactRole(models.TextChoices):
+    ACCOUNT_MANAGER = "account_manager", "Account manager"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
+    SECURITY = "security", "Security contact"
+    BREACH = "breach", "Breach-notification contact"
+    OTHER = "other", "Other"
+
+
+class TierChangeSource(models.TextChoices):
+    COMPUTED = "computed", "Computed by the rubric"
+    OVERRIDE = "override", "Manual override"
+    OVERRIDE_CLEARED = "override_cleared", "Override removed"

@@ -1,0 +1,142 @@
+from django import forms
+
+from oversight.models import Membership
+
+from . import activation
+from .choices import PhiType, RelationshipStatus, Tier
+from .models import BusinessAssociate, Subcontractor, VendorContact
+
+
+class VendorForm(forms.ModelForm):
+    phi_types = forms.MultipleChoiceField(
+        label="Types of PHI",
+        choices=PhiType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    website = forms.URLField(required=False, assume_scheme="https")
+
+    class Meta:
+        model = BusinessAssociate
+        fields = [
+            "name",
+            "category",
+            "services",
+            "status",
+            "owner",
+            "phi_electronic",
+            "phi_paper",
+            "phi_types",
+            "record_count",
+            "access_level",
+            "remote_access",
+            "offshore",
+            "uses_subcontractors",
+            "criticality",
+            "phi_access_began",
+            "website",
+            "external_id",
+            "activation_override_reason",
+            "notes",
+        ]
+        widgets = {
+            "services": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "activation_override_reason": forms.Textarea(attrs={"rows": 2}),
+            "phi_access_began": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        labels = {"activation_override_reason": "Reason for going active with items missing"}
+        help_texts = {
+            "activation_override_reason": "Required only when the vendor becomes active while "
+            "something is missing (for example a signed BAA).",
+        }
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields["owner"].queryset = Membership.objects.for_org(organization).select_related(
+            "user"
+        )
+        self.fields["owner"].label_from_instance = lambda m: m.display_name
+        self.fields["record_count"].widget.attrs["min"] = 0
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the vendor a name.")
+        duplicates = BusinessAssociate.objects.for_org(self.organization).filter(
+            name__iexact=name, archived_at__isnull=True
+        )
+        if self.instance.pk:
+            duplicates = duplicates.exclude(pk=self.instance.pk)
+        if duplicates.exists():
+            raise forms.ValidationError("A vendor with this name is already in your inventory.")
+        return name
+
+    def clean_record_count(self):
+        value = self.cleaned_data.get("record_count")
+        if value is not None and value > 1_000_000_000:
+            raise forms.ValidationError("Enter a realistic number of records (at most 1 billion).")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        new_status = cleaned.get("status")
+        if new_status:
+            # Compare with the stored state: the form has already updated self.instance.
+            if self.instance.pk:
+                original = BusinessAssociate.objects.get(pk=self.instance.pk)
+            else:
+                original = BusinessAssociate(
+                    organization=self.organization, status=RelationshipStatus.PROSPECTIVE
+                )
+            missing = activation.needs_override(original, new_status)
+            reason = (cleaned.get("activation_override_reason") or "").strip()
+            if missing and not reason:
+                self.add_error(
+                    "activation_override_reason",
+                    "This vendor is not ready to be active: "
+                    + "; ".join(missing)
+                    + ". Record why it goes active anyway, or keep its current status.",
+                )
+        return cleaned
+
+
+class TierOverrideForm(forms.Form):
+    tier = forms.ChoiceField(choices=Tier.choices)
+    reason = forms.CharField(
+        label="Justification",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the computed tier does not fit this vendor. Kept in the tier history.",
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 10:
+            raise forms.ValidationError("Write a justification of at least 10 characters.")
+        return reason
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = VendorContact
+        fields = ["name", "role", "email", "phone", "notes"]
+
+
+class SubcontractorForm(forms.ModelForm):
+    class Meta:
+        model = Subcontractor
+        fields = ["name", "linked_vendor", "services", "offshore"]
+
+    def __init__(self, *args, vendor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.vendor = vendor
+        self.fields["linked_vendor"].queryset = (
+            BusinessAssociate.objects.for_org(vendor.organization).current().exclude(pk=vendor.pk)
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("name") or "").strip() and not cleaned.get("linked_vendor"):
+            raise forms.ValidationError("Name the subcontractor or pick it from your inventory.")
+        return cleaned

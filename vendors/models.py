@@ -1,0 +1,228 @@
+"""The business-associate inventory: vendors, their contacts, subcontractors and tier history."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from oversight.models import Membership, TenantModel, TenantQuerySet
+
+from .choices import (
+    AccessLevel,
+    Category,
+    ContactRole,
+    Criticality,
+    PhiType,
+    RelationshipStatus,
+    Tier,
+    TierChangeSource,
+)
+from .tiering import RiskProfile
+
+
+class BusinessAssociateQuerySet(TenantQuerySet):
+    def current(self):
+        """Not archived: what lists show."""
+        return self.filter(archived_at__isnull=True)
+
+
+class BusinessAssociate(TenantModel):
+    """A vendor that creates, receives, maintains or transmits PHI for the practice
+    (45 CFR 160.103), or a prospective one. Archived, never deleted (164.316(b)(2))."""
+
+    name = models.CharField(max_length=200)
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="Your own reference (for imports and exports)."
+    )
+    category = models.CharField(max_length=32, choices=Category.choices, default=Category.OTHER)
+    services = models.TextField("services provided", blank=True)
+    status = models.CharField(
+        "relationship status",
+        max_length=16,
+        choices=RelationshipStatus.choices,
+        default=RelationshipStatus.PROSPECTIVE,
+    )
+    owner = models.ForeignKey(
+        Membership,
+        verbose_name="internal owner",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_vendors",
+    )
+    phi_types = models.JSONField("types of PHI", default=list, blank=True)
+    phi_electronic = models.BooleanField("electronic PHI (ePHI)", default=False)
+    phi_paper = models.BooleanField("paper PHI", default=False)
+    record_count = models.PositiveIntegerField(
+        "approximate number of patient records", null=True, blank=True
+    )
+    access_level = models.CharField(
+        "PHI access level", max_length=16, choices=AccessLevel.choices, default=AccessLevel.NONE
+    )
+    remote_access = models.BooleanField(
+        "remote or privileged access to the practice's systems", default=False
+    )
+    offshore = models.BooleanField("processes or stores data outside the US", default=False)
+    uses_subcontractors = models.BooleanField("uses subcontractors that touch PHI", default=False)
+    criticality = models.CharField(
+        "criticality to operations",
+        max_length=8,
+        choices=Criticality.choices,
+        default=Criticality.MEDIUM,
+    )
+    phi_access_began = models.DateField("date PHI access began", null=True, blank=True)
+    website = models.URLField(blank=True)
+    notes = models.TextField(blank=True)
+
+    # Derived and stored so lists can filter and sort on them with an index.
+    handles_phi = models.BooleanField(default=False, editable=False)
+    computed_tier = models.CharField(
+        max_length=8, choices=Tier.choices, default=Tier.LOW, editable=False
+    )
+    tier_reasons = models.JSONField(default=list, editable=False)
+    tier_override = models.CharField(max_length=8, choices=Tier.choices, blank=True)
+    tier_override_reason = models.TextField(blank=True)
+    tier = models.CharField(max_length=8, choices=Tier.choices, default=Tier.LOW, editable=False)
+    # Why the vendor went active without a signed BAA, when that happened.
+    activation_override_reason = models.TextField(blank=True)
+
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BusinessAssociateQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "business associate"
+        indexes = [
+            models.Index(fields=["organization", "tier"], name="vendor_org_tier"),
+            models.Index(fields=["organization", "status"], name="vendor_org_status"),
+            models.Index(fields=["organization", "name"], name="vendor_org_name"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(tier_override__gt="") | ~models.Q(tier_override_reason=""),
+                name="vendor_tier_override_needs_reason",
+                violation_error_message="A tier override needs a written justification.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("vendor_detail", args=[self.pk])
+
+    @property
+    def risk_profile(self) -> RiskProfile:
+        return RiskProfile(
+            access_level=self.access_level,
+            phi_electronic=self.phi_electronic,
+            phi_paper=self.phi_paper,
+            record_count=self.record_count,
+            remote_access=self.remote_access,
+            offshore=self.offshore,
+            uses_subcontractors=self.uses_subcontractors,
+            criticality=self.criticality,
+            phi_types=tuple(self.phi_types or ()),
+        )
+
+    @property
+    def is_overridden(self) -> bool:
+        return bool(self.tier_override)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def get_phi_types_display(self) -> list[str]:
+        labels = dict(PhiType.choices)
+        return [labels.get(value, value) for value in self.phi_types or []]
+
+    @property
+    def phi_media_display(self) -> str:
+        media = [
+            m for m, on in (("electronic", self.phi_electronic), ("paper", self.phi_paper)) if on
+        ]
+        return " and ".join(media) or "none"
+
+
+class VendorContact(TenantModel):
+    vendor = models.ForeignKey(BusinessAssociate, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=20, choices=ContactRole.choices, default=ContactRole.OTHER)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    notes = models.CharField(max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["role", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class Subcontractor(TenantModel):
+    """A business associate's own vendor that touches the practice's PHI (164.502(e)(1)(ii)).
+
+    Either a named record, or linked to a vendor of the practice's own inventory."""
+
+    vendor = models.ForeignKey(
+        BusinessAssociate, on_delete=models.CASCADE, related_name="subcontractors"
+    )
+    name = models.CharField(max_length=200, blank=True)
+    linked_vendor = models.ForeignKey(
+        BusinessAssociate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subcontracted_by",
+        help_text="If this subcontractor is also in your inventory.",
+    )
+    services = models.CharField("what it does with PHI", max_length=500, blank=True)
+    offshore = models.BooleanField("outside the US", default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(name="") | models.Q(linked_vendor__isnull=False),
+                name="subcontractor_named_or_linked",
+                violation_error_message="Name the subcontractor or pick it from your inventory.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or (self.linked_vendor.name if self.linked_vendor else "")
+
+
+class TierChange(TenantModel):
+    """Every change of a vendor's effective tier: who, when, from, to, why."""
+
+    vendor = models.ForeignKey(
+        BusinessAssociate, on_delete=models.CASCADE, related_name="tier_changes"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_tier = models.CharField(max_length=8, choices=Tier.choices, blank=True)
+    to_tier = models.CharField(max_length=8, choices=Tier.choices)
+    source = models.CharField(max_length=20, choices=TierChangeSource.choices)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.vendor}: {self.from_tier or '-'} -> {self.to_tier}"

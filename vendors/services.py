@@ -1,0 +1,90 @@
+"""Writes on the inventory. Each validates, applies the tier rubric and records history."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .choices import TierChangeSource
+from .models import BusinessAssociate, TierChange
+from .tiering import compute_tier
+
+
+def _apply_tier(vendor: BusinessAssociate) -> tuple[str, str]:
+    """Recompute derived fields; return (old effective tier, new effective tier)."""
+    old = vendor.tier if vendor.pk else ""
+    result = compute_tier(vendor.risk_profile)
+    vendor.handles_phi = vendor.risk_profile.handles_phi
+    vendor.computed_tier = result.tier
+    vendor.tier_reasons = result.reasons
+    vendor.tier = vendor.tier_override or result.tier
+    return old, vendor.tier
+
+
+def _record_tier_change(vendor, actor, old: str, new: str, source: str, reason: str = "") -> None:
+    if old != new:
+        TierChange.objects.create(
+            organization=vendor.organization,
+            vendor=vendor,
+            changed_by=actor,
+            from_tier=old,
+            to_tier=new,
+            source=source,
+            reason=reason,
+        )
+
+
+@transaction.atomic
+def vendor_save(*, vendor: BusinessAssociate, actor) -> BusinessAssociate:
+    """Create or update a vendor from its (already validated) fields."""
+    if vendor.owner_id and vendor.owner.organization_id != vendor.organization_id:
+        raise ValidationError({"owner": "The owner must be a member of this practice."})
+    old, new = _apply_tier(vendor)
+    vendor.save()
+    _record_tier_change(
+        vendor, actor, old, new, TierChangeSource.COMPUTED, "; ".join(vendor.tier_reasons)
+    )
+    return vendor
+
+
+@transaction.atomic
+def tier_override_set(*, vendor: BusinessAssociate, actor, tier: str, reason: str) -> None:
+    """A manager overrides the computed tier; the justification is required (and recorded)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Explain why the computed tier does not fit."})
+    old = vendor.tier
+    vendor.tier_override = tier
+    vendor.tier_override_reason = reason
+    vendor.tier = tier
+    vendor.save(update_fields=["tier_override", "tier_override_reason", "tier", "updated_at"])
+    _record_tier_change(vendor, actor, old, tier, TierChangeSource.OVERRIDE, reason)
+
+
+@transaction.atomic
+def tier_override_clear(*, vendor: BusinessAssociate, actor, reason: str = "") -> None:
+    old = vendor.tier
+    vendor.tier_override = ""
+    vendor.tier_override_reason = ""
+    vendor.tier = vendor.computed_tier
+    vendor.save(update_fields=["tier_override", "tier_override_reason", "tier", "updated_at"])
+    _record_tier_change(
+        vendor,
+        actor,
+        old,
+        vendor.tier,
+        TierChangeSource.OVERRIDE_CLEARED,
+        reason or "Override removed",
+    )
+
+
+@transaction.atomic
+def vendor_archive(*, vendor: BusinessAssociate) -> None:
+    """Hide from lists; the record and its history are kept (164.316(b)(2): six years)."""
+    vendor.archived_at = timezone.now()
+    vendor.save(update_fields=["archived_at", "updated_at"])
+
+
+@transaction.atomic
+def vendor_restore(*, vendor: BusinessAssociate) -> None:
+    vendor.archived_at = None
+    vendor.save(update_fields=["archived_at", "updated_at"])

@@ -1,0 +1,35 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("vendors/", views.vendor_list, name="vendor_list"),
+    path("vendors/new/", views.vendor_create, name="vendor_create"),
+    path("vendors/<int:pk>/", views.vendor_detail, name="vendor_detail"),
+    path("vendors/<int:pk>/edit/", views.vendor_edit, name="vendor_edit"),
+    path("vendors/<int:pk>/archive/", views.vendor_archive, name="vendor_archive"),
+    path("vendors/<int:pk>/tier/", views.tier_override, name="vendor_tier_override"),
+    path("vendors/<int:pk>/contacts/new/", views.contact_edit, name="contact_create"),
+    path("vendors/<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_edit"),
+    path(
+        "vendors/<int:pk>/contacts/<int:contact_pk>/delete/",
+        views.contact_delete,
+        name="contact_delete",
+    ),
+    path(
+        "vendors/<int:pk>/subcontractors/new/",
+        views.subcontractor_edit,
+        name="subcontractor_create",
+    ),
+    path(
+        "vendors/<int:pk>/subcontractors/<int:sub_pk>/",
+        views.subcontractor_edit,
+        name="subcontractor_edit",
+    ),
+    path(
+        "vendors/<int:pk>/subcontractors/<int:sub_pk>/delete/",
+        views.subcontractor_delete,
+        name="subcontractor_delete",
+    ),
+]

@@ -1,0 +1,216 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from oversight.tenancy import (
+    get_for_member,
+    get_rw_for_member,
+    member_required,
+    scoped,
+    writer_required,
+)
+
+from . import services
+from .choices import TIER_RANK, Tier
+from .filtersets import VendorFilterSet
+from .forms import ContactForm, SubcontractorForm, TierOverrideForm, VendorForm
+from .models import BusinessAssociate, Subcontractor, VendorContact
+
+PAGE_SIZE = 25
+
+TIER_RANK_EXPR = Case(
+    *[When(tier=tier, then=Value(rank)) for tier, rank in TIER_RANK.items()],
+    output_field=IntegerField(),
+)
+
+
+def vendor_queryset(request):
+    return (
+        scoped(request, BusinessAssociate)
+        .select_related("owner__user")
+        .annotate(tier_rank=TIER_RANK_EXPR)
+    )
+
+
+@member_required
+def home(request):
+    vendors = scoped(request, BusinessAssociate).current()
+    counts = vendors.aggregate(
+        total=Count("id"),
+        phi=Count("id", filter=Q(handles_phi=True)),
+        **{tier: Count("id", filter=Q(tier=tier)) for tier in Tier.values},
+    )
+    tiers = [(tier, label, counts[tier]) for tier, label in Tier.choices]
+    return render(request, "vendors/home.html", {"counts": counts, "tiers": tiers})
+
+
+@member_required
+def vendor_list(request):
+    filterset = VendorFilterSet(
+        request.GET or None, queryset=vendor_queryset(request), organization=request.practice
+    )
+    page = Paginator(_ordered(filterset), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    template = "vendors/_vendor_table.html" if request.htmx else "vendors/vendor_list.html"
+    return render(request, template, context)
+
+
+def _ordered(filterset):
+    qs = filterset.qs
+    chosen = filterset.is_bound and filterset.form.cleaned_data.get("sort")
+    # A stable tie-breaker keeps pagination consistent.
+    return qs.order_by(*qs.query.order_by, "name", "id") if chosen else qs.order_by("name", "id")
+
+
+@member_required
+def vendor_detail(request, pk: int):
+    vendor = get_for_member(request, vendor_queryset(request), pk=pk)
+    context = {
+        "vendor": vendor,
+        "contacts": list(vendor.contacts.all()),
+        "subcontractors": list(vendor.subcontractors.select_related("linked_vendor")),
+        "subcontracted_by": list(vendor.subcontracted_by.select_related("vendor")),
+        "tier_changes": list(vendor.tier_changes.select_related("changed_by")[:20]),
+        "can_write": request.membership.can_write,
+    }
+    return render(request, "vendors/vendor_detail.html", context)
+
+
+def _save_vendor_form(request, form) -> BusinessAssociate | None:
+    if not form.is_valid():
+        return None
+    vendor = form.save(commit=False)
+    vendor.organization = request.practice
+    try:
+        return services.vendor_save(vendor=vendor, actor=request.user)
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
+
+
+@writer_required
+def vendor_create(request):
+    form = VendorForm(request.POST or None, organization=request.practice)
+    if request.method == "POST":
+        vendor = _save_vendor_form(request, form)
+        if vendor is not None:
+            messages.success(
+                request, f"{vendor.name} added to the inventory, tier {vendor.get_tier_display()}."
+            )
+            return redirect(vendor)
+    return render(request, "vendors/vendor_form.html", {"form": form})
+
+
+@member_required
+def vendor_edit(request, pk: int):
+    vendor = get_rw_for_member(request, BusinessAssociate, pk=pk)
+    form = VendorForm(request.POST or None, instance=vendor, organization=request.practice)
+    if request.method == "POST":
+        saved = _save_vendor_form(request, form)
+        if saved is not None:
+            messages.success(request, f"{saved.name} saved.")
+            return redirect(saved)
+    return render(request, "vendors/vendor_form.html", {"form": form, "vendor": vendor})
+
+
+@member_required
+@require_POST
+def vendor_archive(request, pk: int):
+    vendor = get_rw_for_member(request, BusinessAssociate, pk=pk)
+    if request.POST.get("restore"):
+        services.vendor_restore(vendor=vendor)
+        messages.success(request, f"{vendor.name} restored to the inventory.")
+    else:
+        services.vendor_archive(vendor=vendor)
+        messages.success(
+            request, f"{vendor.name} archived. Its records are kept; find it with 'Show archived'."
+        )
+    return redirect(vendor)
+
+
+@member_required
+def tier_override(request, pk: int):
+    vendor = get_rw_for_member(request, BusinessAssociate, pk=pk)
+    form = TierOverrideForm(
+        request.POST or None,
+        initial={"tier": vendor.tier, "reason": vendor.tier_override_reason},
+    )
+    if request.method == "POST":
+        if request.POST.get("clear"):
+            services.tier_override_clear(vendor=vendor, actor=request.user)
+            messages.success(request, "Override removed: the computed tier applies again.")
+            return redirect(vendor)
+        if form.is_valid():
+            services.tier_override_set(
+                vendor=vendor,
+                actor=request.user,
+                tier=form.cleaned_data["tier"],
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, f"Tier set to {vendor.get_tier_display()}.")
+            return redirect(vendor)
+    return render(request, "vendors/tier_override.html", {"form": form, "vendor": vendor})
+
+
+def _child_form(request, *, vendor, form_class, instance=None, title: str, extra=None):
+    kwargs = {"instance": instance, **(extra or {})}
+    form = form_class(request.POST or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        obj.organization = request.practice
+        obj.vendor = vendor
+        obj.save()
+        messages.success(request, f"{title} saved.")
+        return redirect(vendor)
+    return render(
+        request, "vendors/child_form.html", {"form": form, "vendor": vendor, "title": title}
+    )
+
+
+@member_required
+def contact_edit(request, pk: int, contact_pk: int | None = None):
+    vendor = get_rw_for_member(request, BusinessAssociate, pk=pk)
+    contact = get_for_member(request, vendor.contacts, pk=contact_pk) if contact_pk else None
+    return _child_form(
+        request, vendor=vendor, form_class=ContactForm, instance=contact, title="Contact"
+    )
+
+
+@member_required
+@require_POST
+def contact_delete(request, pk: int, contact_pk: int):
+    vendor = get_rw_for_member(request, BusinessAssociate, pk=pk)
+    contact = get_for_member(request, VendorContact.objects.filter(vendor=vendor), pk=contact_pk)
+    contact.delete()
+    messages.success(request, f"Contact {contact.name} removed (kept in the history).")
+    return redirect(vendor)
+
+
+@member_required
+def subcontractor_edit(request, pk: int, sub_pk: int | None = None):
+    vendor = get_rw_for_member(request, BusinessAssociate, pk=pk)
+    sub = get_for_member(request, vendor.subcontractors, pk=sub_pk) if sub_pk else None
+    return _child_form(
+        request,
+        vendor=vendor,
+        form_class=SubcontractorForm,
+        instance=sub,
+        title="Subcontractor",
+        extra={"vendor": vendor},
+    )
+
+
+@member_required
+@require_POST
+def subcontractor_delete(request, pk: int, sub_pk: int):
+    vendor = get_rw_for_member(request, BusinessAssociate, pk=pk)
+    sub = get_for_member(request, Subcontractor.objects.filter(vendor=vendor), pk=sub_pk)
+    sub.delete()
+    messages.success(request, f"Subcontractor {sub.display_name} removed (kept in the history).")
+    return redirect(vendor)
