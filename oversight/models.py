@@ -181,3 +181,75 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class TierPolicy(TenantModel):
+    """A practice's oversight policy for one risk tier (defaults in ``oversight/policy.py``).
+
+    Edited by admins on the settings page; every change is kept in the history."""
+
+    TIERS = ("critical", "high", "medium", "low")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="tier_policies"
+    )
+    tier = models.CharField(max_length=8)
+    review_interval_months = models.PositiveSmallIntegerField("full review every (months)")
+    expiry_warning_days = models.JSONField("BAA expiry warnings (days before)")
+    evidence_valid_months = models.PositiveSmallIntegerField("diligence evidence valid (months)")
+    resend_days = models.PositiveSmallIntegerField("re-send overdue items every (days)")
+    escalate_days = models.PositiveSmallIntegerField("escalate to admins after (days overdue)")
+    certificate_days = models.PositiveSmallIntegerField(
+        "disposition certificate due (days after termination)"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organization", "tier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "tier"],
+                name="tierpolicy_one_per_tier",
+                violation_error_message="This practice already has a policy for this tier.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tier__in=["critical", "high", "medium", "low"]),
+                name="tierpolicy_known_tier",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(review_interval_months__gt=0)
+                & models.Q(evidence_valid_months__gt=0)
+                & models.Q(resend_days__gt=0)
+                & models.Q(escalate_days__gt=0)
+                & models.Q(certificate_days__gt=0),
+                name="tierpolicy_positive_numbers",
+                violation_error_message="Intervals and delays must be positive numbers.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.tier} tier policy"
+
+    def as_rules(self):
+        from .policy import TierRules
+
+        return TierRules(
+            review_interval_months=self.review_interval_months,
+            expiry_warning_days=tuple(sorted(self.expiry_warning_days, reverse=True)),
+            evidence_valid_months=self.evidence_valid_months,
+            resend_days=self.resend_days,
+            escalate_days=self.escalate_days,
+            certificate_days=self.certificate_days,
+        )
+
+
+def rules_for(org_ids) -> dict:
+    """``{org_id: {tier: TierRules}}`` for the given practices, defaults where a practice has
+    not changed its policy. One query whatever the number of practices."""
+    from .policy import DEFAULT_RULES
+
+    result = {org_id: dict(DEFAULT_RULES) for org_id in org_ids}
+    for row in TierPolicy.objects.filter(organization_id__in=list(result)):
+        result[row.organization_id][row.tier] = row.as_rules()
+    return result

@@ -62,5 +62,5 @@ fi
 export SECRET_KEY=${SECRET_KEY:-test-secret-key-not-for-production-0123456789abcdefghij}
 export DEBUG=false SECURE_HTTPS=false STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage
 export EMAIL_URL=smtp://127.0.0.1:1025 DJANGO_ALLOW_ASYNC_UNSAFE=true
-export VAR_DIR=$(pwd)/var/test
+export VAR_DIR=${TEST_VAR_DIR:-$(pwd)/var/test}
 exec .venv/bin/pytest "$@"

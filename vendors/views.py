@@ -13,7 +13,7 @@ from oversight.tenancy import (
     writer_required,
 )
 
-from . import services
+from . import panels, services
 from .choices import TIER_RANK, Tier
 from .filtersets import VendorFilterSet
 from .forms import ContactForm, SubcontractorForm, TierOverrideForm, VendorForm
@@ -77,6 +77,7 @@ def vendor_detail(request, pk: int):
         "subcontracted_by": list(vendor.subcontracted_by.select_related("vendor")),
         "tier_changes": list(vendor.tier_changes.select_related("changed_by")[:20]),
         "can_write": request.membership.can_write,
+        "panels": panels.render_panels(request, vendor),
     }
     return render(request, "vendors/vendor_detail.html", context)
 
