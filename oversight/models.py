@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .choices import WRITE_ROLES, Role
+from .choices import BINDER_ROLES, WRITE_ROLES, AuditAction, ReminderMode, Role
 
 TIMEZONE_CHOICES = [
     (name, name.replace("_", " "))
@@ -34,6 +34,12 @@ class Organization(models.Model):
         max_digits=10, decimal_places=2, default=Decimal("408.00")
     )
     cost_per_record_year = models.PositiveSmallIntegerField(default=2018)
+    require_mfa = models.BooleanField(
+        "require two-factor authentication for every member", default=False
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        "daily digest hour (practice's local time, 0-23)", default=7
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -45,7 +51,12 @@ class Organization(models.Model):
                 condition=models.Q(cost_per_record__gte=0),
                 name="organization_cost_per_record_not_negative",
                 violation_error_message="The cost per record cannot be negative.",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(digest_hour__lte=23),
+                name="organization_digest_hour_0_23",
+                violation_error_message="The digest hour is between 0 and 23.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,6 +85,9 @@ class Membership(models.Model):
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    reminder_mode = models.CharField(
+        "reminder emails", max_length=16, choices=ReminderMode.choices, default=ReminderMode.DIGEST
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
@@ -105,6 +119,10 @@ class Membership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def can_export_binder(self) -> bool:
+        return self.role in BINDER_ROLES
 
 
 def _hash_token(token: str) -> str:
@@ -253,3 +271,58 @@ def rules_for(org_ids) -> dict:
     for row in TierPolicy.objects.filter(organization_id__in=list(result)):
         result[row.organization_id][row.tier] = row.as_rules()
     return result
+
+
+class AuditEvent(models.Model):
+    """Events that are not changes to records but must be on file: authentication events,
+    document downloads, exports and binders (who, what, when, from where). Changes to records
+    are in the django-simple-history tables. Kept at least six years (164.316(b)(2))."""
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The email typed or known at the time, kept even if the user is later removed.
+    email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="auditevent_org_time")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.email} {self.action} {self.object_repr}"
+
+
+def audit(request, action: str, *, obj=None, organization=None, user=None, email="", **details):
+    """Record an AuditEvent from a request (IP, user agent) or without one (tasks)."""
+    if request is not None:
+        user = user or (request.user if request.user.is_authenticated else None)
+        if organization is None:
+            organization = getattr(request, "practice", None) or None
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        ip = forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")
+        agent = request.META.get("HTTP_USER_AGENT", "")[:300]
+    else:
+        ip, agent = None, ""
+    return AuditEvent.objects.create(
+        organization=organization if organization else None,
+        user=user,
+        email=email or (user.email if user else ""),
+        action=action,
+        object_type=obj._meta.verbose_name if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        ip_address=ip or None,
+        user_agent=agent,
+        details=details,
+    )
