@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import activity_views, views
 
 practice_patterns = [
     path("new/", views.practice_create, name="practice_create"),
@@ -14,6 +14,12 @@ practice_patterns = [
 ]
 
 urlpatterns = [
+    path("activity/", activity_views.activity_log, name="activity_log"),
+    path(
+        "history/<str:app_label>/<str:model_name>/<int:pk>/",
+        activity_views.object_history,
+        name="object_history",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("practice/", include(practice_patterns)),

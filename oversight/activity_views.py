@@ -1,0 +1,103 @@
+from datetime import datetime, time
+
+from django import forms
+from django.apps import apps
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from .activity import Entry, _entry, activity, model_key, tracked_models
+from .models import Membership, Organization
+from .tenancy import member_required
+
+
+class ActivityFilterForm(forms.Form):
+    person = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), required=False, empty_label="Anyone"
+    )
+    object_type = forms.ChoiceField(required=False, label="Record type")
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = Membership.objects.for_org(organization).select_related("user")
+        self.fields["person"].queryset = members
+        self.fields["person"].label_from_instance = lambda m: m.display_name
+        choices = [("", "Everything"), ("access", "Downloads, exports and sign-ins")]
+        choices += [
+            (model_key(m), str(m._meta.verbose_name).capitalize()) for m in tracked_models()
+        ]
+        self.fields["object_type"].choices = choices
+        for field in self.fields.values():
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm"
+                if isinstance(field, forms.ChoiceField)
+                else "form-control form-control-sm"
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date is before the start date.")
+        return cleaned
+
+
+def _aware(day, end=False):
+    if day is None:
+        return None
+    moment = datetime.combine(day, time.min)
+    if end:
+        moment = moment + timezone.timedelta(days=1)
+    return timezone.make_aware(moment, timezone.get_current_timezone())
+
+
+@member_required
+def activity_log(request):
+    practice = request.practice
+    form = ActivityFilterForm(request.GET or None, organization=practice)
+    entries: list[Entry] = []
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        person = data.get("person")
+        entries = activity(
+            practice,
+            user_id=person.user_id if person else None,
+            object_type=data.get("object_type") or "",
+            since=_aware(data.get("since")),
+            until=_aware(data.get("until"), end=True),
+            limit=200,
+        )
+    return render(request, "oversight/activity_log.html", {"form": form, "entries": entries})
+
+
+@member_required
+def object_history(request, app_label: str, model_name: str, pk: int):
+    """The History tab of any tracked record of the current practice, deleted ones included."""
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError as error:
+        raise Http404 from error
+    if model not in tracked_models():
+        raise Http404
+    records = model.history.filter(id=pk).select_related("history_user")
+    if model is Organization:
+        records = records.filter(id=request.practice.pk)
+    else:
+        records = records.filter(organization_id=request.practice.pk)
+    records = list(records.order_by("-history_date", "-history_id"))
+    if not records:
+        raise Http404
+    entries = [_entry(record, model) for record in records]
+    context = {
+        "entries": entries,
+        "object_type": model._meta.verbose_name,
+        "object_repr": str(records[0].instance),
+        "object_url": entries[0].object_url,
+    }
+    return render(request, "oversight/object_history.html", context)
