@@ -303,7 +303,17 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.email} {self.action} {self.object_repr}"
 
 
-def audit(request, action: str, *, obj=None, organization=None, user=None, email="", **details):
+def audit(
+    request,
+    action: str,
+    *,
+    obj=None,
+    label: str = "",
+    organization=None,
+    user=None,
+    email="",
+    **details,
+):
     """Record an AuditEvent from a request (IP, user agent) or without one (tasks)."""
     if request is not None:
         user = user or (request.user if request.user.is_authenticated else None)
@@ -321,7 +331,7 @@ def audit(request, action: str, *, obj=None, organization=None, user=None, email
         action=action,
         object_type=obj._meta.verbose_name if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=(str(obj) if obj is not None else label)[:200],
         ip_address=ip or None,
         user_agent=agent,
         details=details,

@@ -1,11 +1,19 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import io_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("vendors/", views.vendor_list, name="vendor_list"),
     path("vendors/new/", views.vendor_create, name="vendor_create"),
+    re_path(r"^vendors/export\.(?P<fmt>csv|xlsx)$", io_views.vendor_export, name="vendor_export"),
+    path("vendors/import/", io_views.vendor_import, name="vendor_import"),
+    path("vendors/import/confirm/", io_views.vendor_import_confirm, name="vendor_import_confirm"),
+    re_path(
+        r"^vendors/import/template\.(?P<fmt>csv|xlsx)$",
+        io_views.import_template,
+        name="vendor_import_template",
+    ),
     path("vendors/<int:pk>/", views.vendor_detail, name="vendor_detail"),
     path("vendors/<int:pk>/edit/", views.vendor_edit, name="vendor_edit"),
     path("vendors/<int:pk>/archive/", views.vendor_archive, name="vendor_archive"),

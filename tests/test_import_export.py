@@ -1,0 +1,142 @@
+"""Import the inventory from CSV/XLSX (preview, all-or-nothing, re-import updates) and export
+it with the current filters, formula-escaped."""
+
+import csv
+import io
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from oversight.models import AuditEvent
+from vendors.models import BusinessAssociate
+
+from .factories import VendorFactory
+
+HEADER = (
+    "name,external_id,category,status,owner_email,phi_electronic,access_level,"
+    "record_count,criticality,phi_types\n"
+)
+
+
+def csv_file(body: str, name="vendors.csv"):
+    return SimpleUploadedFile(name, (HEADER + body).encode(), content_type="text/csv")
+
+
+def upload(client, file):
+    return client.post(reverse("vendor_import"), {"file": file})
+
+
+def confirm(client, response):
+    return client.post(reverse("vendor_import_confirm"), {"token": response.context["token"]})
+
+
+GOOD = (
+    "ChartWell EHR,EHR-1,ehr,active,bob@a.test,yes,hosts,20000,high,demographics; clinical\n"
+    "ShredRight,SHR-1,Shredding / records disposal,active,,no,none,,low,\n"
+)
+
+
+def test_good_file_previews_then_imports(cast, login):
+    client = login(cast.bob)
+    response = upload(client, csv_file(GOOD))
+    preview = response.context["preview"]
+    assert preview.ok and [r.outcome for r in preview.rows] == ["create", "create"]
+    assert not BusinessAssociate.objects.exists(), "nothing is written before confirming"
+    confirm(client, response)
+    ehr = BusinessAssociate.objects.get(name="ChartWell EHR")
+    assert (ehr.organization, ehr.owner, ehr.tier) == (cast.practice, cast.bob, "critical")
+    assert ehr.phi_types == ["demographics", "clinical"]
+    assert BusinessAssociate.objects.get(name="ShredRight").category == "shredding"
+
+
+def test_bad_rows_are_all_reported_and_nothing_is_written(cast, login):
+    client = login(cast.bob)
+    body = GOOD + (
+        ",X-1,ehr,active,,yes,hosts,10,high,\n"
+        "Bad Vendor,X-2,spaceship,sometimes,olivia@b.test,maybe,hosts,-4,extreme,\n"
+    )
+    response = upload(client, csv_file(body))
+    rows = response.context["preview"].rows
+    assert [r.outcome for r in rows] == ["create", "create", "error", "error"]
+    assert "name" in rows[2].errors
+    assert set(rows[3].errors) >= {
+        "category",
+        "status",
+        "owner_email",
+        "phi_electronic",
+        "record_count",
+        "criticality",
+    }
+    assert "not a member of this practice" in " ".join(rows[3].errors["owner_email"])
+    assert "Import 4 rows" not in response.text
+    # A forged confirmation writes nothing either.
+    client.post(reverse("vendor_import_confirm"), {"token": response.context["token"]})
+    assert not BusinessAssociate.objects.exists()
+
+
+def test_reimport_updates_instead_of_duplicating(cast, login):
+    client = login(cast.bob)
+    confirm(client, upload(client, csv_file(GOOD)))
+    changed = GOOD.replace("20000", "30000")
+    response = upload(client, csv_file(changed))
+    assert [r.outcome for r in response.context["preview"].rows] == ["update", "unchanged"]
+    confirm(client, response)
+    assert BusinessAssociate.objects.count() == 2
+    assert BusinessAssociate.objects.get(external_id="EHR-1").record_count == 30000
+
+
+def test_xlsx_import_and_template(cast, login):
+    client = login(cast.bob)
+    template = client.get(reverse("vendor_import_template", args=["xlsx"]))
+    book = openpyxl.load_workbook(io.BytesIO(template.content))
+    assert book.sheetnames == ["Vendors", "Allowed values"]
+    header = [c.value for c in book["Vendors"][1]]
+    assert header[0] == "name" and "access_level" in header
+    # The template itself imports cleanly.
+    response = upload(client, SimpleUploadedFile("t.xlsx", template.content))
+    assert response.context["preview"].ok
+    confirm(client, response)
+    assert BusinessAssociate.objects.filter(name="ChartWell EHR").exists()
+
+
+def test_unreadable_file_is_a_field_error(cast, login):
+    response = upload(login(cast.bob), SimpleUploadedFile("x.pdf", b"%PDF-1.4 nope"))
+    assert "file" in response.context["form"].errors
+
+
+def test_viewer_and_anonymous_cannot_import(client, cast, login):
+    assert client.get(reverse("vendor_import"))["Location"].startswith(reverse("account_login"))
+    viewer = login(cast.charlie)
+    assert viewer.post(reverse("vendor_import"), {"file": csv_file(GOOD)}).status_code == 403
+    assert viewer.post(reverse("vendor_import_confirm"), {"token": "x"}).status_code == 403
+    assert not BusinessAssociate.objects.exists()
+
+
+def test_export_applies_filters_escapes_formulas_and_is_logged(cast, login):
+    VendorFactory(organization=cast.practice, name='=HYPERLINK("http://evil")', notes="+1 call")
+    VendorFactory(
+        organization=cast.practice,
+        name="Paper Only",
+        access_level="none",
+        phi_electronic=False,
+        phi_paper=True,
+    )
+    VendorFactory(organization=cast.other_practice, name="Other Practice Vendor")
+    client = login(cast.charlie)
+    response = client.get(reverse("vendor_export", args=["csv"]) + "?tier=medium")
+    assert response["Content-Disposition"].startswith("attachment;")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["name"] for r in rows] == ['\'=HYPERLINK("http://evil")']
+    assert rows[0]["notes"] == "'+1 call"
+    everything = client.get(reverse("vendor_export", args=["xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(everything.content)).active
+    names = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    assert "Paper Only" in names and "Other Practice Vendor" not in names
+    assert AuditEvent.objects.filter(organization=cast.practice, action="exported").count() == 2
+
+
+def test_export_needs_login(client, db):
+    assert client.get(reverse("vendor_export", args=["csv"]))["Location"].startswith(
+        reverse("account_login")
+    )

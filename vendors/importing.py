@@ -1,0 +1,275 @@
+"""Import of the vendor inventory from CSV or XLSX.
+
+Two steps: ``preview`` validates every row and says what it would do (create, update,
+unchanged) or which columns are wrong; ``apply`` writes all rows in one transaction, or none
+if any row is invalid. A row matches an existing vendor by ``external_id`` when given, else by
+name (case-insensitive), so re-importing the same file updates instead of duplicating.
+"""
+
+import copy
+from dataclasses import dataclass, field
+
+from django import forms
+from django.db import transaction
+from django.utils import timezone
+
+from oversight.models import Membership
+
+from . import activation
+from .choices import AccessLevel, Category, Criticality, PhiType, RelationshipStatus
+from .models import BusinessAssociate
+from .services import vendor_save
+
+MAX_ROWS = 5000
+
+# column -> (help, allowed values or None)
+COLUMNS = {
+    "name": ("Vendor name (required)", None),
+    "external_id": ("Your own reference; used to match on re-import", None),
+    "category": ("Category", Category),
+    "services": ("Services provided", None),
+    "status": ("Relationship status", RelationshipStatus),
+    "owner_email": ("Email of the internal owner (a member of the practice)", None),
+    "phi_electronic": ("Handles electronic PHI: yes / no", None),
+    "phi_paper": ("Handles paper PHI: yes / no", None),
+    "phi_types": ("Types of PHI, separated by ;", PhiType),
+    "record_count": ("Approximate number of patient records", None),
+    "access_level": ("PHI access level", AccessLevel),
+    "remote_access": ("Remote or privileged access to practice systems: yes / no", None),
+    "offshore": ("Processes or stores data outside the US: yes / no", None),
+    "uses_subcontractors": ("Uses subcontractors that touch PHI: yes / no", None),
+    "criticality": ("Criticality to operations", Criticality),
+    "phi_access_began": ("Date PHI access began, YYYY-MM-DD", None),
+    "website": ("Website", None),
+    "notes": ("Notes", None),
+}
+BOOLEAN_COLUMNS = (
+    "phi_electronic",
+    "phi_paper",
+    "remote_access",
+    "offshore",
+    "uses_subcontractors",
+)
+TRUE = {"yes", "y", "true", "1", "x"}
+FALSE = {"no", "n", "false", "0", ""}
+
+
+def _choice(value: str, choices) -> str:
+    """Accept the stored value or the label, case-insensitively."""
+    value = value.strip()
+    for stored, label in choices.choices:
+        if value.lower() in (stored.lower(), label.lower()):
+            return stored
+    return value  # the form reports it as invalid
+
+
+class ImportRowForm(forms.ModelForm):
+    phi_types = forms.MultipleChoiceField(choices=PhiType.choices, required=False)
+    owner_email = forms.EmailField(required=False)
+    website = forms.URLField(required=False, assume_scheme="https")
+
+    class Meta:
+        model = BusinessAssociate
+        fields = [c for c in COLUMNS if c not in ("owner_email",)]
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        for name in BOOLEAN_COLUMNS:
+            self.fields[name] = forms.NullBooleanField(required=False)
+
+    def clean_name(self):
+        name = (self.cleaned_data.get("name") or "").strip()
+        if not name:
+            raise forms.ValidationError("The name is required.")
+        return name
+
+    def clean_owner_email(self):
+        email = self.cleaned_data.get("owner_email")
+        if not email:
+            return None
+        member = (
+            Membership.objects.for_org(self.organization).filter(user__email__iexact=email).first()
+        )
+        if member is None:
+            raise forms.ValidationError(f"{email} is not a member of this practice.")
+        return member
+
+    def clean_record_count(self):
+        value = self.cleaned_data.get("record_count")
+        if value is not None and value > 1_000_000_000:
+            raise forms.ValidationError("Enter a realistic number of records.")
+        return value
+
+    def has_changed_from(self, vendor) -> bool:
+        """Whether applying this row would change the stored vendor."""
+        for name, value in self.cleaned_data.items():
+            if name == "owner_email":
+                if (value.pk if value else None) != vendor.owner_id:
+                    return True
+                continue
+            current = getattr(vendor, name, None)
+            if name == "phi_types":
+                if sorted(value or []) != sorted(current or []):
+                    return True
+            elif (value or None) != (current or None):
+                return True
+        return False
+
+
+def _normalise(raw: dict[str, str]) -> tuple[dict, dict[str, str]]:
+    """Map a raw row to form data; returns (data, pre-errors for unreadable cells)."""
+    data: dict = {}
+    errors: dict[str, str] = {}
+    for column, (_, choices) in COLUMNS.items():
+        value = (raw.get(column) or "").strip()
+        if column in BOOLEAN_COLUMNS:
+            if value.lower() in TRUE:
+                data[column] = True
+            elif value.lower() in FALSE:
+                data[column] = False
+            else:
+                errors[column] = f"Write yes or no, not {value!r}."
+        elif column == "phi_types":
+            data[column] = [
+                _choice(v, PhiType) for v in value.replace(",", ";").split(";") if v.strip()
+            ]
+        elif choices is not None and value:
+            data[column] = _choice(value, choices)
+        elif value:
+            data[column] = value
+    data.setdefault("category", Category.OTHER)
+    data.setdefault("status", RelationshipStatus.ACTIVE)
+    data.setdefault("access_level", AccessLevel.NONE)
+    data.setdefault("criticality", Criticality.MEDIUM)
+    return data, errors
+
+
+@dataclass
+class RowResult:
+    number: int  # row number in the file (the header is row 1)
+    name: str
+    outcome: str  # "create", "update", "unchanged", "error"
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    form: ImportRowForm | None = None
+
+
+@dataclass
+class Preview:
+    rows: list[RowResult]
+    unknown_columns: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and all(r.outcome != "error" for r in self.rows)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.rows if r.outcome == outcome)
+
+
+def preview(organization, raw_rows: list[dict[str, str]]) -> Preview:
+    """Validate every row without writing anything. A bounded number of queries: existing
+    vendors and members are fetched once."""
+    unknown = sorted({k for row in raw_rows for k in row} - set(COLUMNS))
+    existing = list(BusinessAssociate.objects.for_org(organization))
+    by_ref = {v.external_id.lower(): v for v in existing if v.external_id}
+    by_name = {v.name.lower(): v for v in existing}
+    results: list[RowResult] = []
+    seen: dict[str, int] = {}
+    if len(raw_rows) > MAX_ROWS:
+        return Preview(
+            [RowResult(1, "", "error", {"file": [f"At most {MAX_ROWS} rows per import."]})], unknown
+        )
+    for index, raw in enumerate(raw_rows, start=2):
+        data, pre_errors = _normalise(raw)
+        name = data.get("name", "")
+        ref = (data.get("external_id") or "").lower()
+        match = by_ref.get(ref) if ref else None
+        match = match or by_name.get(name.lower())
+        form = ImportRowForm(data, instance=_copy(match), organization=organization)
+        errors = {k: list(v) for k, v in form.errors.items()} if not form.is_valid() else {}
+        for column, message in pre_errors.items():
+            errors.setdefault(column, []).append(message)
+        key = ref or name.lower()
+        if key and key in seen:
+            errors.setdefault("name", []).append(f"Same vendor as row {seen[key]}.")
+        seen.setdefault(key, index)
+        if errors:
+            results.append(RowResult(index, name, "error", errors))
+            continue
+        if match is None:
+            outcome = "create"
+        else:
+            outcome = "update" if form.has_changed_from(match) else "unchanged"
+        results.append(RowResult(index, name, outcome, {}, form))
+    return Preview(results, unknown)
+
+
+def _copy(vendor):
+    # The form writes into its instance while validating; keep the stored vendor intact so
+    # the row can be compared with it.
+    return copy.copy(vendor) if vendor is not None else None
+
+
+@transaction.atomic
+def apply(organization, raw_rows: list[dict[str, str]], *, actor, source: str) -> Preview:
+    """Re-validate and write every row, or nothing if any row is invalid."""
+    result = preview(organization, raw_rows)
+    if not result.ok:
+        return result
+    today = timezone.localdate()
+    for row in result.rows:
+        if row.outcome == "unchanged":
+            continue
+        form = row.form
+        vendor = form.save(commit=False)
+        vendor.organization = organization
+        vendor.owner = form.cleaned_data.get("owner_email")
+        original = (
+            BusinessAssociate.objects.get(pk=vendor.pk)
+            if vendor.pk
+            else BusinessAssociate(organization=organization)
+        )
+        if (
+            activation.needs_override(original, vendor.status)
+            and not vendor.activation_override_reason
+        ):
+            vendor.activation_override_reason = (
+                f"Imported as active from {source} on {today:%Y-%m-%d}; "
+                "missing items to be completed."
+            )
+        vendor_save(vendor=vendor, actor=actor)
+    return result
+
+
+def template_rows() -> list[list[str]]:
+    return [
+        [
+            "ChartWell EHR",
+            "EHR-001",
+            "ehr",
+            "Cloud EHR",
+            "active",
+            "",
+            "yes",
+            "no",
+            "demographics; clinical",
+            "20000",
+            "hosts",
+            "no",
+            "no",
+            "yes",
+            "high",
+            "2021-03-01",
+            "https://chartwell.example",
+            "",
+        ]
+    ]
+
+
+def allowed_values() -> list[list[str]]:
+    rows = []
+    for column, (help_text, choices) in COLUMNS.items():
+        allowed = ", ".join(f"{v} ({label})" for v, label in choices.choices) if choices else ""
+        rows.append([column, help_text, allowed])
+    return rows
