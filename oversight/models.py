@@ -336,3 +336,31 @@ def audit(
         user_agent=agent,
         details=details,
     )
+
+
+class CalendarFeed(models.Model):
+    """A member's private calendar feed of the practice's due dates. The URL holds a random
+    token (only its hash is stored); revoking it makes the URL answer 404. It grants nothing
+    else: no page of the app accepts it."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="feeds")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="calendarfeed_one_active_per_member",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.membership}"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return _hash_token(token)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import activity_views, views
+from . import activity_views, calendar_views, views
 
 practice_patterns = [
     path("new/", views.practice_create, name="practice_create"),
@@ -15,6 +15,8 @@ practice_patterns = [
 
 urlpatterns = [
     path("activity/", activity_views.activity_log, name="activity_log"),
+    path("calendar/", calendar_views.calendar_settings, name="calendar_settings"),
+    path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path(
         "history/<str:app_label>/<str:model_name>/<int:pk>/",
         activity_views.object_history,
