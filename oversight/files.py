@@ -189,14 +189,18 @@ class StoredFile(TenantModel):
         return instance
 
 
-def serve(stored: StoredFile) -> FileResponse:
-    """The file as an attachment with its real type. Call only after the practice check."""
+def serve_field(field_file, *, filename: str, content_type: str) -> FileResponse:
+    """A stored file as an attachment. Call only after the practice check."""
     response = FileResponse(
-        stored.file.open("rb"),
-        as_attachment=True,
-        filename=stored.original_name,
-        content_type=stored.content_type,
+        field_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def serve(stored: StoredFile) -> FileResponse:
+    """The document as an attachment with its real type. Call only after the practice check."""
+    return serve_field(
+        stored.file, filename=stored.original_name, content_type=stored.content_type
+    )

@@ -47,12 +47,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
-    # The product, lowest layer first: reminders -> baas, diligence -> vendors -> oversight.
+    # The product, lowest layer first:
+    # binder -> reminders -> baas, diligence -> vendors -> oversight.
     "oversight",
     "vendors",
     "diligence",
     "baas",
     "reminders",
+    "binder",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BinderConfig(AppConfig):
+    name = "binder"
+    verbose_name = "OCR audit binder"
