@@ -16,8 +16,11 @@ class PracticeForm(forms.ModelForm):
             "contact_phone",
             "cost_per_record",
             "cost_per_record_year",
+            "require_mfa",
         ]
         help_texts = {
+            "require_mfa": "Members without an authenticator app are asked to set one up "
+            "before they can do anything else (HIPAA 164.312(d)).",
             "cost_per_record": "Estimated cost of a breach per patient record, in US dollars; "
             "used to compare liability caps with exposure.",
             "cost_per_record_year": "The year the cost-per-record figure comes from.",

@@ -6,9 +6,11 @@ eagerly), emails written to ``var/sent-emails/``. Production sets ``DATABASE_URL
 ``CELERY_BROKER_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and the email settings.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +44,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "axes",
+    "csp",
     "django_htmx",
     "django_filters",
     "crispy_forms",
@@ -58,7 +63,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that the request line covers everything below (duration, final status).
+    "oversight.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +78,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "oversight.tenancy.CurrentPracticeMiddleware",
+    "oversight.middleware.RequireMFAMiddleware",
+    # Last: turns a lockout flagged by the authentication backend into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "oversight.urls"
@@ -86,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "oversight.context_processors.practice",
+                "oversight.middleware.idle_logoff",
             ],
         },
     },
@@ -118,6 +130,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any attempt for a locked-out account before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -131,10 +145,32 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_ADAPTER = "oversight.adapters.AccountAdapter"
+# allauth's rate limits (cache-backed): per IP and per account. The per-account failure limit
+# is above the lockout threshold below, so a person sees the lockout page, not a bare 429.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,10/15m/key",
     "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "signup": "20/m/ip",
 }
+
+# Two-factor authentication (164.312(d) person authentication): TOTP apps and recovery codes.
+# A practice can require it for every member (Organization.require_mfa, RequireMFAMiddleware).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Vendor Oversight"
+
+# Lockout after repeated failed sign-ins (django-axes), per account: AXES_FAILURE_LIMIT
+# failures lock the account for AXES_COOLOFF_TIME, or until an admin unlocks it (Django admin,
+# "Access attempts": delete the row). Every failure and lockout is in the activity log.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "login"  # allauth's login form field
+AXES_USERNAME_CALLABLE = "oversight.signals.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+AXES_VERBOSE = False
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
@@ -144,6 +180,8 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=15 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# The page warns this many seconds before the idle logoff (static/js/idle.js).
+SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=90)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -229,13 +267,68 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = True
-SILENCED_SYSTEM_CHECKS: list[str] = []
+# Load balancers probe /healthz over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# axes.W006 asks for the IP address among the lockout keys. The lockout here is per account
+# (a clinic's staff share one IP behind NAT: an IP lockout would lock out the whole office);
+# per-IP throttling is allauth's ACCOUNT_RATE_LIMITS ("login_failed": per IP and per account).
+SILENCED_SYSTEM_CHECKS: list[str] = ["axes.W006"]
 
+# Content-Security-Policy: only this origin; no inline script or style, no CDN. "data:" images
+# are Bootstrap's inline SVG icons and the TOTP QR code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+
+# Logs go to stderr. "oversight.request" writes one JSON line per request
+# (oversight.middleware.RequestLogMiddleware): no query string, no form data, no PHI.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "bare": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "requests": {"class": "logging.StreamHandler", "formatter": "bare"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # axes logs every sign-in at INFO; failures and lockouts (WARNING) are what matter.
+        "axes": {"level": "WARNING"},
+        # The request line replaces Django's own access-style warnings for 4xx.
+        "django.request": {"level": "ERROR"},
+        "oversight.request": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+    },
 }
+
+# Errors to Sentry, only when SENTRY_DSN is set and sentry-sdk is installed (it is not a
+# requirement: `pip install sentry-sdk`). No request bodies, cookies or user details are sent.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+    except ImportError:  # pragma: no cover - optional
+        sentry_sdk = None
+    if sentry_sdk is not None:
+        sentry_sdk.init(
+            dsn=SENTRY_DSN,
+            send_default_pii=False,
+            include_local_variables=False,
+            max_request_body_size="never",
+            environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+            traces_sample_rate=0.0,
+        )

@@ -1,7 +1,11 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from . import activity_views, calendar_views, views
+from . import activity_views, calendar_views, health, views
+
+# The Django admin signs in through allauth: same form, MFA, rate limits and lockout.
+admin.site.login = secure_admin_login(admin.site.login)
 
 practice_patterns = [
     path("new/", views.practice_create, name="practice_create"),
@@ -14,6 +18,8 @@ practice_patterns = [
 ]
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("session/keepalive/", health.session_keepalive, name="session_keepalive"),
     path("activity/", activity_views.activity_log, name="activity_log"),
     path("calendar/", calendar_views.calendar_settings, name="calendar_settings"),
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
