@@ -4,14 +4,22 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import services
-from .forms import AcceptInvitationForm, InvitationForm, PracticeCreateForm, PracticeForm, RoleForm
-from .models import Invitation, Membership
+from .forms import (
+    AcceptInvitationForm,
+    InvitationForm,
+    PracticeCreateForm,
+    PracticeForm,
+    RoleForm,
+    TierPolicyForm,
+)
+from .models import Invitation, Membership, TierPolicy, rules_for
 from .tenancy import admin_required, get_for_member, member_required, switch_practice
 
 
@@ -181,3 +189,56 @@ def invitation_accept(request, token: str):
         return redirect("home")
     context["form"] = form
     return render(request, "oversight/invitation_signup.html", context)
+
+
+@member_required
+def tier_policy(request):
+    """The practice's oversight policy per tier: admins edit, every member reads; the history
+    of changes is shown below."""
+    practice = request.practice
+    can_edit = request.membership.is_admin
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied("Only an admin can change the oversight policy.")
+    current = rules_for([practice.id])[practice.id]
+    forms_by_tier = {
+        tier: TierPolicyForm(
+            request.POST or None, prefix=tier, initial=TierPolicyForm.initial_from(current[tier])
+        )
+        for tier in TierPolicy.TIERS
+    }
+    if request.method == "POST" and all(f.is_valid() for f in forms_by_tier.values()):
+        changed = _tier_policy_save(practice, forms_by_tier, current)
+        if changed:
+            messages.success(request, f"Policy saved for the {', '.join(changed)} tier(s).")
+        else:
+            messages.info(request, "Nothing changed.")
+        return redirect("tier_policy")
+    history = (
+        TierPolicy.history.filter(organization=practice)
+        .select_related("history_user")
+        .order_by("-history_date")[:50]
+    )
+    context = {
+        "tiers": [(tier, current[tier], forms_by_tier[tier]) for tier in TierPolicy.TIERS],
+        "fields": TierPolicyForm.FIELDS,
+        "can_edit": can_edit,
+        "history": history,
+    }
+    return render(request, "oversight/policy.html", context)
+
+
+@transaction.atomic
+def _tier_policy_save(practice, forms_by_tier, current) -> list[str]:
+    """Save the tiers whose values differ from the current policy (each save is in the
+    history)."""
+    changed = []
+    for tier, form in forms_by_tier.items():
+        values = {name: form.cleaned_data[name] for name in TierPolicyForm.FIELDS}
+        rules = current[tier]
+        before = {name: getattr(rules, name) for name in TierPolicyForm.FIELDS}
+        before["expiry_warning_days"] = list(rules.expiry_warning_days)
+        if values == before:
+            continue
+        TierPolicy.objects.update_or_create(organization=practice, tier=tier, defaults=values)
+        changed.append(tier)
+    return changed

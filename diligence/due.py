@@ -1,0 +1,198 @@
+"""Due items of the oversight program for ``oversight.due``: reviews, stale evidence, open
+follow-up actions and missing disposition certificates. Each provider runs one query with
+an indexed date filter, then applies the exact rule of ``diligence.schedule`` in Python."""
+
+from datetime import date, timedelta
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+
+from oversight.due import DueItem, DueKind, register
+from oversight.policy import DueState
+from vendors.choices import ENGAGED_STATUSES, RelationshipStatus
+
+from . import schedule
+from .choices import ActionStatus, Disposition
+from .models import (
+    DispositionCertificate,
+    DueDiligenceRecord,
+    FollowUpAction,
+    Offboarding,
+    VendorSchedule,
+)
+
+
+def _all_rules(org_ids, rules):
+    return [r for org_id in org_ids for r in rules.get(org_id, {}).values()]
+
+
+def _soon(org_ids, rules) -> int:
+    return max((r.due_soon_days for r in _all_rules(org_ids, rules)), default=30)
+
+
+def _item(kind, key, due, vendor, title, url, owner_id, state, **extra) -> DueItem:
+    return DueItem(
+        organization_id=vendor.organization_id,
+        kind=kind,
+        key=key,
+        due_date=due,
+        vendor_id=vendor.id,
+        vendor_name=vendor.name,
+        tier=vendor.tier,
+        title=title,
+        url=url,
+        owner_membership_id=owner_id,
+        extra={"state": str(state), **extra},
+    )
+
+
+def review_items(org_ids, today: date, rules):
+    horizon = today + timedelta(days=_soon(org_ids, rules))
+    rows = VendorSchedule.objects.filter(
+        organization_id__in=org_ids,
+        next_review_due__lte=horizon,
+        vendor__status__in=ENGAGED_STATUSES,
+        vendor__archived_at__isnull=True,
+    ).select_related("vendor")
+    for row in rows:
+        vendor = row.vendor
+        tier_rules = rules[vendor.organization_id][vendor.tier]
+        state = schedule.state(row.next_review_due, today, tier_rules)
+        if state == DueState.OK:
+            continue
+        yield _item(
+            DueKind.REVIEW,
+            f"review:{vendor.id}",
+            row.next_review_due,
+            vendor,
+            "Periodic review overdue" if state == DueState.OVERDUE else "Periodic review due",
+            reverse("review_create", args=[vendor.id]),
+            vendor.owner_id,
+            state,
+        )
+
+
+def evidence_items(org_ids, today: date, rules):
+    all_rules = _all_rules(org_ids, rules)
+    horizon = today + timedelta(days=_soon(org_ids, rules))
+    shortest = min((r.evidence_valid_months for r in all_rules), default=12)
+    # Without a stated end, evidence performed after this date is valid past the horizon.
+    performed_cutoff = schedule.add_months(horizon, -shortest)
+    newer = DueDiligenceRecord.objects.filter(
+        vendor=OuterRef("vendor"),
+        kind=OuterRef("kind"),
+        archived_at__isnull=True,
+        performed_on__gt=OuterRef("performed_on"),
+    )
+    rows = (
+        DueDiligenceRecord.objects.filter(
+            organization_id__in=org_ids,
+            archived_at__isnull=True,
+            vendor__status__in=ENGAGED_STATUSES,
+            vendor__handles_phi=True,
+            vendor__archived_at__isnull=True,
+        )
+        .filter(
+            Q(valid_until__lte=horizon)
+            | Q(valid_until__isnull=True, performed_on__lte=performed_cutoff)
+        )
+        .filter(~Exists(newer))
+        .select_related("vendor")
+    )
+    for record in rows:
+        vendor = record.vendor
+        tier_rules = rules[vendor.organization_id][vendor.tier]
+        evidence = schedule.Evidence(
+            record.id, record.kind, record.performed_on, record.valid_until
+        )
+        due = schedule.evidence_due(evidence, today, tier_rules)
+        if due.state == DueState.OK:
+            continue
+        label = record.get_kind_display().split(" (")[0]
+        yield _item(
+            DueKind.EVIDENCE,
+            f"evidence:{record.id}",
+            due.expires_on,
+            vendor,
+            f"{label} {'is stale' if due.state == DueState.OVERDUE else 'goes stale soon'}",
+            reverse("diligence_create", args=[vendor.id]) + f"?kind={record.kind}",
+            vendor.owner_id,
+            due.state,
+        )
+
+
+def action_items(org_ids, today: date, rules):
+    horizon = today + timedelta(days=_soon(org_ids, rules))
+    rows = FollowUpAction.objects.filter(
+        organization_id__in=org_ids,
+        status=ActionStatus.OPEN,
+        due_on__lte=horizon,
+        vendor__archived_at__isnull=True,
+    ).select_related("vendor")
+    for action in rows:
+        vendor = action.vendor
+        tier_rules = rules[vendor.organization_id][vendor.tier]
+        state = schedule.state(action.due_on, today, tier_rules)
+        if state == DueState.OK:
+            continue
+        yield _item(
+            DueKind.ACTION,
+            f"action:{action.id}",
+            action.due_on,
+            vendor,
+            f"Follow-up action: {action.description[:80]}",
+            reverse("action_edit", args=[action.id]),
+            action.owner_id or vendor.owner_id,
+            state,
+        )
+
+
+def certificate_items(org_ids, today: date, rules):
+    all_rules = _all_rules(org_ids, rules)
+    soon = _soon(org_ids, rules)
+    shortest = min((r.certificate_days for r in all_rules), default=30)
+    cutoff = today + timedelta(days=soon - shortest)
+    rows = (
+        Offboarding.objects.filter(
+            organization_id__in=org_ids,
+            closed_on__isnull=True,
+            vendor__status=RelationshipStatus.TERMINATED,
+        )
+        .filter(Q(ended_on__lte=cutoff) | Q(ended_on__isnull=True, started_on__lte=cutoff))
+        .exclude(disposition=Disposition.INFEASIBLE)
+        .filter(~Exists(DispositionCertificate.objects.filter(offboarding=OuterRef("pk"))))
+        .select_related("vendor")
+    )
+    for offboarding in rows:
+        vendor = offboarding.vendor
+        tier_rules = rules[vendor.organization_id][vendor.tier]
+        due = schedule.certificate_due(offboarding.base_date, tier_rules)
+        state = schedule.state(due, today, tier_rules)
+        if state == DueState.OK:
+            continue
+        yield _item(
+            DueKind.CERTIFICATE,
+            f"certificate:{offboarding.id}",
+            due,
+            vendor,
+            "Certificate of PHI return or destruction missing",
+            reverse("offboarding_edit", args=[vendor.id]),
+            vendor.owner_id,
+            state,
+        )
+
+
+def provide(org_ids, today: date, rules):
+    org_ids = list(org_ids)
+    if not org_ids:
+        return []
+    return [
+        *review_items(org_ids, today, rules),
+        *evidence_items(org_ids, today, rules),
+        *action_items(org_ids, today, rules),
+        *certificate_items(org_ids, today, rules),
+    ]
+
+
+def connect() -> None:
+    register(provide)

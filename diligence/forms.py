@@ -1,0 +1,199 @@
+from django import forms
+
+from oversight.models import Membership
+
+from .choices import ActionStatus, Answer, Control
+from .models import DueDiligenceRecord, FollowUpAction, Offboarding, VendorReview
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is validated by content in the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def _members(form, field: str, organization) -> None:
+    form.fields[field].queryset = Membership.objects.for_org(organization).select_related("user")
+    form.fields[field].label_from_instance = lambda m: m.display_name
+
+
+class DiligenceRecordForm(forms.ModelForm):
+    files = MultipleFileField(
+        label="Evidence files",
+        required=False,
+        help_text="PDF, Word, Excel, PowerPoint or images; each is checked by its content.",
+    )
+
+    class Meta:
+        model = DueDiligenceRecord
+        fields = [
+            "kind",
+            "performed_on",
+            "period_covered",
+            "valid_until",
+            "reviewer",
+            "outcome",
+            "summary",
+            "exceptions",
+        ]
+        widgets = {
+            "performed_on": DATE,
+            "valid_until": DATE,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "exceptions": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        _members(self, "reviewer", organization)
+        answers = {}
+        if self.instance.pk:
+            answers = {a.control: a for a in self.instance.controls.all()}
+        for control, label in Control.choices:
+            existing = answers.get(control)
+            self.fields[f"control_{control}"] = forms.ChoiceField(
+                label=label,
+                choices=[("", "not assessed"), *Answer.choices],
+                required=False,
+                initial=existing.answer if existing else "",
+            )
+            self.fields[f"note_{control}"] = forms.CharField(
+                label=f"Note on {label.lower()}",
+                max_length=500,
+                required=False,
+                initial=existing.note if existing else "",
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        performed, until = cleaned.get("performed_on"), cleaned.get("valid_until")
+        if performed and until and until < performed:
+            self.add_error("valid_until", "'Valid until' cannot be before the date performed.")
+        return cleaned
+
+    @property
+    def controls(self) -> dict[str, tuple[str, str]]:
+        return {
+            c: (
+                self.cleaned_data.get(f"control_{c}") or "",
+                (self.cleaned_data.get(f"note_{c}") or "").strip(),
+            )
+            for c in Control.values
+        }
+
+    def record_fields(self):
+        return [self[name] for name in self.Meta.fields]
+
+    def control_rows(self):
+        return [(self[f"control_{c}"], self[f"note_{c}"]) for c in Control.values]
+
+
+class ActionForm(forms.ModelForm):
+    class Meta:
+        model = FollowUpAction
+        fields = ["description", "owner", "due_on", "status", "justification"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "justification": forms.Textarea(attrs={"rows": 2}),
+            "due_on": DATE,
+        }
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        _members(self, "owner", organization)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("status") == ActionStatus.ACCEPTED_RISK
+            and not (cleaned.get("justification") or "").strip()
+        ):
+            self.add_error("justification", "Explain why the risk is accepted.")
+        return cleaned
+
+
+class ReviewForm(forms.ModelForm):
+    class Meta:
+        model = VendorReview
+        fields = [
+            "reviewed_on",
+            "reviewer",
+            "baa_current",
+            "services_changed",
+            "evidence_current",
+            "incidents_since_last",
+            "subcontractors_changed",
+            "outcome",
+            "notes",
+        ]
+        widgets = {"reviewed_on": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "services_changed": "If so, you will be asked to update the vendor's facts so that "
+            "its risk tier is recomputed."
+        }
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        _members(self, "reviewer", organization)
+
+
+class OffboardingForm(forms.ModelForm):
+    certificate = forms.FileField(
+        label="Certificate of return or destruction",
+        required=False,
+        help_text="PDF, office document or image; checked by its content.",
+    )
+
+    class Meta:
+        model = Offboarding
+        fields = [
+            "started_on",
+            "access_revoked_on",
+            "ended_on",
+            "disposition",
+            "infeasibility_protections",
+            "closed_on",
+            "notes",
+        ]
+        widgets = {
+            "started_on": DATE,
+            "access_revoked_on": DATE,
+            "ended_on": DATE,
+            "closed_on": DATE,
+            "infeasibility_protections": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "disposition": "164.504(e)(2)(ii)(J): PHI is returned or destroyed at termination; "
+            "if that is infeasible, the protections are extended and further uses limited."
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("disposition") == "infeasible"
+            and not (cleaned.get("infeasibility_protections") or "").strip()
+        ):
+            self.add_error(
+                "infeasibility_protections",
+                "Explain why return or destruction is infeasible and how the protections are "
+                "extended.",
+            )
+        started, closed = cleaned.get("started_on"), cleaned.get("closed_on")
+        if started and closed and closed < started:
+            self.add_error("closed_on", "The closed date cannot be before the start date.")
+        return cleaned

@@ -1,0 +1,152 @@
+"""The vendor's oversight file on the vendor page: diligence history with evidence, controls
+and findings, reviews, follow-up actions, offboarding and a timeline. A constant number of
+queries whatever the number of records."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from oversight.models import rules_for
+from oversight.policy import DueState
+from vendors.panels import register
+
+from . import schedule
+from .choices import FINDING_ANSWERS, FINDING_TIERS, ActionStatus
+from .models import (
+    ControlAnswer,
+    DueDiligenceRecord,
+    FollowUpAction,
+    Offboarding,
+    VendorReview,
+    VendorSchedule,
+)
+from .services import practice_today
+
+
+@dataclass
+class Event:
+    day: date
+    what: str
+    detail: str = ""
+
+
+def _day(moment, tz) -> date:
+    return timezone.localtime(moment, tz).date()
+
+
+def oversight_panel(request, vendor) -> dict:
+    tz = request.practice.tzinfo
+    today = practice_today(request.practice)
+    rules = rules_for([vendor.organization_id])[vendor.organization_id][vendor.tier]
+    records = list(
+        DueDiligenceRecord.objects.filter(vendor=vendor)
+        .select_related("reviewer__user")
+        .prefetch_related(
+            "files", Prefetch("controls", queryset=ControlAnswer.objects.order_by("id"))
+        )
+    )
+    reviews = list(VendorReview.objects.filter(vendor=vendor).select_related("reviewer__user"))
+    actions = list(
+        FollowUpAction.objects.filter(vendor=vendor).select_related("owner__user", "record")
+    )
+    offboarding = Offboarding.objects.filter(vendor=vendor).prefetch_related("certificates").first()
+    row = VendorSchedule.objects.filter(vendor=vendor).first()
+    tier_changes = list(vendor.tier_changes.select_related("changed_by"))
+
+    live = [r for r in records if not r.is_archived]
+    evidence = [schedule.Evidence(r.id, r.kind, r.performed_on, r.valid_until) for r in live]
+    current_ids = {e.id for e in schedule.current_evidence(evidence)}
+    evidence_state = {}
+    if vendor.status in schedule.ENGAGED and vendor.handles_phi:
+        for e in evidence:
+            if e.id in current_ids:
+                evidence_state[e.id] = schedule.evidence_due(e, today, rules)
+    for record in records:
+        record.is_current = record.id in current_ids
+        record.due = evidence_state.get(record.id)
+
+    findings = []
+    if vendor.tier in FINDING_TIERS:
+        for record in live:
+            if record.id not in current_ids:
+                continue
+            for answer in record.controls.all():
+                if answer.answer in FINDING_ANSWERS:
+                    findings.append((record, answer))
+
+    for action in actions:
+        action.overdue = action.status == ActionStatus.OPEN and action.due_on < today
+    next_due = row.next_review_due if row else None
+    review_state = schedule.state(next_due, today, rules) if next_due else DueState.OK
+
+    return {
+        "template": "diligence/_vendor_panel.html",
+        "order": 50,
+        "records": records,
+        "findings": findings,
+        "reviews": reviews,
+        "actions": actions,
+        "open_actions": [a for a in actions if a.status == ActionStatus.OPEN],
+        "overdue_actions": [a for a in actions if a.overdue],
+        "offboarding": offboarding,
+        "certificates": list(offboarding.certificates.all()) if offboarding else [],
+        "next_review_due": next_due,
+        "review_state": str(review_state),
+        "rules": rules,
+        "timeline": _timeline(vendor, records, reviews, actions, offboarding, tier_changes, tz),
+    }
+
+
+def _timeline(vendor, records, reviews, actions, offboarding, tier_changes, tz) -> list[Event]:
+    events = [Event(_day(vendor.created_at, tz), "Added to the inventory")]
+    for change in tier_changes:
+        events.append(
+            Event(
+                _day(change.changed_at, tz),
+                f"Tier {change.get_from_tier_display() or 'set'} → {change.get_to_tier_display()}",
+                f"{change.get_source_display()}"
+                + (f" by {change.changed_by.email}" if change.changed_by else ""),
+            )
+        )
+    for record in records:
+        events.append(
+            Event(
+                record.performed_on,
+                f"Diligence: {record.get_kind_display()}",
+                record.get_outcome_display() + (" (withdrawn)" if record.is_archived else ""),
+            )
+        )
+        for f in record.files.all():
+            events.append(Event(_day(f.uploaded_at, tz), "Evidence uploaded", f.original_name))
+    for review in reviews:
+        events.append(Event(review.reviewed_on, "Review", review.get_outcome_display()))
+    for action in actions:
+        events.append(Event(_day(action.created_at, tz), "Action opened", action.description))
+        if action.completed_on:
+            events.append(
+                Event(
+                    action.completed_on,
+                    f"Action {action.get_status_display().lower()}",
+                    action.description,
+                )
+            )
+    if offboarding is not None:
+        for day, what in (
+            (offboarding.started_on, "Offboarding started"),
+            (offboarding.access_revoked_on, "Access revoked"),
+            (offboarding.ended_on, "Relationship ended"),
+            (offboarding.closed_on, "Offboarding closed"),
+        ):
+            if day:
+                events.append(Event(day, what, offboarding.get_disposition_display()))
+        for f in offboarding.certificates.all():
+            events.append(
+                Event(_day(f.uploaded_at, tz), "Disposition certificate", f.original_name)
+            )
+    return sorted(events, key=lambda e: e.day, reverse=True)
+
+
+def connect() -> None:
+    register(oversight_panel)

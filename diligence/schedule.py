@@ -1,0 +1,132 @@
+"""When each part of a vendor's oversight falls due. Pure: plain data in, dates and states out.
+
+The rules (a reviewer should find each here):
+
+- **Periodic review.** The next full review is due ``review_interval_months`` (of the vendor's
+  *current* tier) after the last review. With no review yet, the clock starts when the vendor
+  became engaged (PHI access began, else the day it was added) or when its tier last changed,
+  whichever is later.
+- **Tier change.** When a vendor's tier changes, its due dates follow the new policy from that
+  moment: the new tier's interval applies, and a review that the new, stricter policy would have
+  wanted *before* the change falls due on the day of the change (not retroactively overdue).
+  The first classification of a new vendor is not a change.
+- **Evidence.** A piece of diligence evidence is valid until its stated end ("valid until",
+  e.g. an ISO 27001 certificate's expiry); without one, for ``evidence_valid_months`` of the
+  tier after it was performed or received (a SOC 2 report older than 12 months is stale). Only
+  the newest record of each kind counts: a new SOC 2 report replaces last year's.
+- **Certificate.** A terminated vendor's PHI disposition certificate (164.504(e)(2)(ii)(J)) is
+  due ``certificate_days`` after the relationship ended (else after offboarding started).
+- **State.** ok / due soon (within ``due_soon_days``) / overdue, from ``oversight.policy``.
+- Only engaged vendors (onboarding, active) that handle PHI have reviews and evidence due.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from oversight.policy import DueState, TierRules, add_months, due_state
+
+ENGAGED = ("onboarding", "active")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: int
+    kind: str
+    performed_on: date
+    valid_until: date | None = None
+
+
+@dataclass(frozen=True)
+class VendorFacts:
+    tier: str
+    status: str
+    engaged_on: date | None  # PHI access began, else the day the vendor was added
+    last_review_on: date | None = None
+    tier_changed_on: date | None = None  # last real change (not the first classification)
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    handles_phi: bool = True
+
+    @property
+    def overseen(self) -> bool:
+        return self.status in ENGAGED and self.handles_phi
+
+
+@dataclass(frozen=True)
+class Dated:
+    due: date | None
+    state: DueState
+
+
+@dataclass(frozen=True)
+class EvidenceDue:
+    evidence: Evidence
+    expires_on: date
+    state: DueState
+
+
+@dataclass(frozen=True)
+class VendorDue:
+    review: Dated
+    evidence: tuple[EvidenceDue, ...]
+
+    @property
+    def stale_evidence(self) -> tuple[EvidenceDue, ...]:
+        """Evidence that is stale or about to be (due soon)."""
+        return tuple(e for e in self.evidence if e.state != DueState.OK)
+
+
+def next_review_due(facts: VendorFacts, rules: TierRules) -> date | None:
+    """The date the next full review is due, or None (not engaged, or no PHI)."""
+    if not facts.overseen:
+        return None
+    interval = rules.review_interval_months
+    changed = facts.tier_changed_on
+    if facts.last_review_on is None:
+        starts = [d for d in (facts.engaged_on, changed) if d is not None]
+        if not starts:
+            return None
+        return add_months(max(starts), interval)
+    due = add_months(facts.last_review_on, interval)
+    if changed is not None and changed > facts.last_review_on and due < changed:
+        return changed
+    return due
+
+
+def evidence_expires_on(evidence: Evidence, rules: TierRules) -> date:
+    if evidence.valid_until is not None:
+        return evidence.valid_until
+    return add_months(evidence.performed_on, rules.evidence_valid_months)
+
+
+def current_evidence(evidence) -> list[Evidence]:
+    """The newest record of each kind (ties: the highest id)."""
+    newest: dict[str, Evidence] = {}
+    for item in evidence:
+        best = newest.get(item.kind)
+        if best is None or (item.performed_on, item.id) > (best.performed_on, best.id):
+            newest[item.kind] = item
+    return sorted(newest.values(), key=lambda e: (e.performed_on, e.id))
+
+
+def evidence_due(evidence: Evidence, today: date, rules: TierRules) -> EvidenceDue:
+    # ``expires_on`` is the last valid day: the evidence is stale (overdue) the day after.
+    expires = evidence_expires_on(evidence, rules)
+    return EvidenceDue(evidence, expires, due_state(expires, today, rules.due_soon_days))
+
+
+def vendor_due(facts: VendorFacts, today: date, rules: TierRules) -> VendorDue:
+    """Everything dated about one vendor on ``today``."""
+    review = next_review_due(facts, rules)
+    review_dated = Dated(review, due_state(review, today, rules.due_soon_days))
+    if not facts.overseen:
+        return VendorDue(review_dated, ())
+    items = tuple(evidence_due(e, today, rules) for e in current_evidence(facts.evidence))
+    return VendorDue(review_dated, items)
+
+
+def certificate_due(ended_on: date, rules: TierRules) -> date:
+    return ended_on + timedelta(days=rules.certificate_days)
+
+
+def state(due: date | None, today: date, rules: TierRules) -> DueState:
+    return due_state(due, today, rules.due_soon_days)

@@ -1,0 +1,245 @@
+"""Writes of the oversight program. Keyword-only, validated, one transaction each; the
+history tables record who changed what."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from oversight.files import IMAGES, OFFICE, PDF
+from oversight.models import rules_for
+from vendors.choices import RelationshipStatus
+from vendors.models import BusinessAssociate, TierChange
+
+from . import schedule
+from .choices import ActionStatus, Disposition
+from .models import (
+    ControlAnswer,
+    DispositionCertificate,
+    DueDiligenceRecord,
+    EvidenceFile,
+    FollowUpAction,
+    Offboarding,
+    VendorReview,
+    VendorSchedule,
+)
+
+EVIDENCE_TYPES = (PDF, IMAGES, OFFICE)
+
+
+def practice_today(organization) -> date:
+    """Today in the practice's timezone (due dates are the practice's calendar days)."""
+    return timezone.localdate(timezone=organization.tzinfo)
+
+
+def _check_member(organization, membership, field: str) -> None:
+    if membership is not None and membership.organization_id != organization.id:
+        raise ValidationError({field: "Choose a member of this practice."})
+
+
+# --- schedule ----------------------------------------------------------------------------------
+
+
+def vendor_facts(vendor: BusinessAssociate, evidence=()) -> schedule.VendorFacts:
+    """The plain facts the schedule needs about one vendor (three small queries)."""
+    tz = vendor.organization.tzinfo
+    last_review = VendorReview.objects.filter(vendor=vendor).aggregate(last=Max("reviewed_on"))
+    changed_at = (
+        TierChange.objects.filter(vendor=vendor)
+        .exclude(from_tier="")  # the first classification is not a change
+        .order_by("-changed_at")
+        .values_list("changed_at", flat=True)
+        .first()
+    )
+    added = timezone.localtime(vendor.created_at, tz).date() if vendor.created_at else None
+    return schedule.VendorFacts(
+        tier=vendor.tier,
+        status=vendor.status,
+        engaged_on=vendor.phi_access_began or added,
+        last_review_on=last_review["last"],
+        tier_changed_on=timezone.localtime(changed_at, tz).date() if changed_at else None,
+        evidence=tuple(evidence),
+        handles_phi=vendor.handles_phi,
+    )
+
+
+def schedule_refresh(*, vendor: BusinessAssociate, rules=None) -> VendorSchedule:
+    """Recompute and store the vendor's next review due date from the current policy."""
+    if rules is None:
+        rules = rules_for([vendor.organization_id])[vendor.organization_id][vendor.tier]
+    facts = vendor_facts(vendor)
+    due = schedule.next_review_due(facts, rules)
+    row, _ = VendorSchedule.objects.update_or_create(
+        vendor=vendor,
+        defaults={
+            "organization_id": vendor.organization_id,
+            "next_review_due": due,
+            "last_review_on": facts.last_review_on,
+        },
+    )
+    return row
+
+
+def schedules_refresh_for_tier(*, organization_id: int, tier: str) -> int:
+    """After a policy change: recompute every schedule of the practice's vendors of a tier."""
+    rules = rules_for([organization_id])[organization_id][tier]
+    vendors = BusinessAssociate.objects.filter(
+        organization_id=organization_id, tier=tier
+    ).select_related("organization")
+    count = 0
+    for vendor in vendors:
+        schedule_refresh(vendor=vendor, rules=rules)
+        count += 1
+    return count
+
+
+# --- diligence ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def diligence_record_save(
+    *,
+    record: DueDiligenceRecord,
+    actor,
+    controls: dict[str, tuple[str, str]] | None = None,
+    uploads=(),
+) -> DueDiligenceRecord:
+    """Create or update a diligence record with its controls checklist and new evidence files.
+
+    ``controls`` maps a control to ``(answer, note)``; an empty answer removes the line."""
+    _check_member(record.organization, record.reviewer, "reviewer")
+    if record.vendor.organization_id != record.organization_id:
+        raise ValidationError("The vendor is not in this practice.")
+    if record.valid_until and record.valid_until < record.performed_on:
+        raise ValidationError({"valid_until": "'Valid until' cannot be before the date performed."})
+    record.save()
+    for control, (answer, note) in (controls or {}).items():
+        if not answer:
+            ControlAnswer.objects.filter(record=record, control=control).delete()
+            continue
+        ControlAnswer.objects.update_or_create(
+            record=record,
+            control=control,
+            defaults={"organization": record.organization, "answer": answer, "note": note},
+        )
+    for upload in uploads:
+        evidence_add(record=record, upload=upload, actor=actor)
+    return record
+
+
+def evidence_add(*, record: DueDiligenceRecord, upload, actor) -> EvidenceFile:
+    """Validate an uploaded file by content and attach it (PDF, images, office documents)."""
+    stored = EvidenceFile.from_upload(
+        upload,
+        organization=record.organization,
+        uploaded_by=actor,
+        allowed=EVIDENCE_TYPES,
+        record=record,
+    )
+    stored.save()
+    return stored
+
+
+@transaction.atomic
+def diligence_archive(*, record: DueDiligenceRecord, restore: bool = False) -> None:
+    """Withdraw a record (entered in error, superseded); it and its files are kept."""
+    record.archived_at = None if restore else timezone.now()
+    record.save(update_fields=["archived_at"])
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def action_save(*, action: FollowUpAction, actor) -> FollowUpAction:
+    """Create or update a follow-up action. Accepting a risk needs a justification; closing an
+    action records the day it was closed."""
+    _check_member(action.organization, action.owner, "owner")
+    if action.vendor.organization_id != action.organization_id:
+        raise ValidationError("The vendor is not in this practice.")
+    action.justification = (action.justification or "").strip()
+    if action.status == ActionStatus.ACCEPTED_RISK and not action.justification:
+        raise ValidationError({"justification": "Explain why the risk is accepted."})
+    if action.status == ActionStatus.OPEN:
+        action.completed_on = None
+    elif action.completed_on is None:
+        action.completed_on = practice_today(action.organization)
+    action.save()
+    return action
+
+
+# --- reviews -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_record(*, review: VendorReview, actor) -> VendorReview:
+    """Record a periodic review; the vendor's next review date follows from the policy."""
+    _check_member(review.organization, review.reviewer, "reviewer")
+    vendor = review.vendor
+    if vendor.organization_id != review.organization_id:
+        raise ValidationError("The vendor is not in this practice.")
+    if review.reviewed_on > practice_today(review.organization):
+        raise ValidationError({"reviewed_on": "A review cannot be dated in the future."})
+    review.save()
+    row = schedule_refresh(vendor=vendor)
+    review.next_due_on = row.next_review_due
+    review.save(update_fields=["next_due_on"])
+    return review
+
+
+def review_prompts_retier(review: VendorReview) -> bool:
+    """A change of services or access recorded in a review means the tier may be stale."""
+    return review.services_changed
+
+
+# --- offboarding -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def offboarding_save(*, offboarding: Offboarding, actor, certificate=None) -> Offboarding:
+    """Start or update an offboarding; optionally attach a certificate of return/destruction."""
+    offboarding.infeasibility_protections = (offboarding.infeasibility_protections or "").strip()
+    if (
+        offboarding.disposition == Disposition.INFEASIBLE
+        and not offboarding.infeasibility_protections
+    ):
+        raise ValidationError(
+            {
+                "infeasibility_protections": "Explain why return or destruction is infeasible "
+                "and how the protections are extended (164.504(e)(2)(ii)(J))."
+            }
+        )
+    if offboarding.closed_on and offboarding.closed_on < offboarding.started_on:
+        raise ValidationError({"closed_on": "The closed date cannot be before the start date."})
+    offboarding.save()
+    if certificate is not None:
+        certificate_add(offboarding=offboarding, upload=certificate, actor=actor)
+    return offboarding
+
+
+def certificate_add(*, offboarding: Offboarding, upload, actor) -> DispositionCertificate:
+    stored = DispositionCertificate.from_upload(
+        upload,
+        organization=offboarding.organization,
+        uploaded_by=actor,
+        allowed=EVIDENCE_TYPES,
+        offboarding=offboarding,
+    )
+    stored.save()
+    return stored
+
+
+def offboarding_start_if_needed(*, vendor: BusinessAssociate) -> Offboarding | None:
+    """A vendor with PHI moved to offboarding or terminated gets an offboarding record, so the
+    disposition certificate is tracked even if nobody opened the offboarding form."""
+    if vendor.status not in (RelationshipStatus.OFFBOARDING, RelationshipStatus.TERMINATED):
+        return None
+    if not vendor.handles_phi or Offboarding.objects.filter(vendor=vendor).exists():
+        return None
+    return Offboarding.objects.create(
+        organization_id=vendor.organization_id,
+        vendor=vendor,
+        started_on=practice_today(vendor.organization),
+    )

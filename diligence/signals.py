@@ -1,0 +1,35 @@
+"""Keep each vendor's review schedule current when something it depends on changes in a
+lower app (a vendor's status or tier, a practice's tier policy). Connected in ``apps.py``."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from oversight.models import TierPolicy
+from vendors.models import BusinessAssociate, TierChange
+
+from . import services
+
+
+@receiver(post_save, sender=BusinessAssociate, dispatch_uid="diligence_vendor_saved")
+def vendor_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    services.schedule_refresh(vendor=instance)
+    services.offboarding_start_if_needed(vendor=instance)
+
+
+@receiver(post_save, sender=TierChange, dispatch_uid="diligence_tier_changed")
+def tier_changed(sender, instance, created=False, raw=False, **kwargs):
+    # When a vendor's tier changes, its due dates follow the new policy from that moment.
+    if raw or not created:
+        return
+    services.schedule_refresh(vendor=instance.vendor)
+
+
+@receiver(post_save, sender=TierPolicy, dispatch_uid="diligence_policy_changed")
+def policy_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    services.schedules_refresh_for_tier(
+        organization_id=instance.organization_id, tier=instance.tier
+    )
