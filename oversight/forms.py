@@ -69,3 +69,60 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class TierPolicyForm(forms.Form):
+    """One tier of the practice's oversight policy (admins edit it on the policy page)."""
+
+    review_interval_months = forms.IntegerField(
+        label="Full review every (months)", min_value=1, max_value=120
+    )
+    expiry_warning_days = forms.CharField(
+        label="BAA expiry warnings (days before)",
+        help_text="Comma-separated, for example 90, 60, 30, 7.",
+    )
+    evidence_valid_months = forms.IntegerField(
+        label="Diligence evidence valid (months)", min_value=1, max_value=120
+    )
+    resend_days = forms.IntegerField(
+        label="Re-send overdue items every (days)", min_value=1, max_value=365
+    )
+    escalate_days = forms.IntegerField(
+        label="Escalate to admins after (days overdue)", min_value=1, max_value=365
+    )
+    certificate_days = forms.IntegerField(
+        label="Disposition certificate due (days after termination)", min_value=1, max_value=365
+    )
+
+    FIELDS = (
+        "review_interval_months",
+        "expiry_warning_days",
+        "evidence_valid_months",
+        "resend_days",
+        "escalate_days",
+        "certificate_days",
+    )
+
+    def clean_expiry_warning_days(self):
+        from .policy import validate_warning_days
+
+        raw = self.cleaned_data["expiry_warning_days"]
+        parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
+        try:
+            return list(validate_warning_days([int(p) for p in parts]))
+        except ValueError as error:
+            message = str(error)
+            if "invalid literal" in message:
+                message = "Give whole numbers of days separated by commas."
+            raise forms.ValidationError(message) from error
+
+    @staticmethod
+    def initial_from(rules) -> dict:
+        return {
+            "review_interval_months": rules.review_interval_months,
+            "expiry_warning_days": ", ".join(str(d) for d in rules.expiry_warning_days),
+            "evidence_valid_months": rules.evidence_valid_months,
+            "resend_days": rules.resend_days,
+            "escalate_days": rules.escalate_days,
+            "certificate_days": rules.certificate_days,
+        }

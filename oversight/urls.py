@@ -11,6 +11,7 @@ practice_patterns = [
     path("new/", views.practice_create, name="practice_create"),
     path("switch/", views.practice_switch, name="practice_switch"),
     path("settings/", views.practice_settings, name="practice_settings"),
+    path("policy/", views.tier_policy, name="tier_policy"),
     path("members/", views.members, name="members"),
     path("members/<int:pk>/role/", views.membership_role, name="membership_role"),
     path("members/<int:pk>/remove/", views.membership_remove, name="membership_remove"),
