@@ -5,6 +5,7 @@ run needs no Redis. The beat schedule is static, in code, here."""
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oversight.settings")
 
@@ -12,5 +13,14 @@ app = Celery("oversight")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Periodic jobs are added here as the apps that own them land.
-app.conf.beat_schedule = {}
+# Periodic jobs are added here as the apps that own them land. Run exactly one beat process.
+app.conf.beat_schedule = {
+    # Records due reminders, recovers stalled deliveries and sends what is ready (digests go out
+    # in the first run after each practice's digest hour). Idempotent: a missed or doubled run
+    # is harmless.
+    "reminders-sweep": {
+        "task": "reminders.tasks.sweep",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+}

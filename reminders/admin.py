@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from .models import DeliveryAttempt, Reminder, SweepError
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "ok", "temporary", "smtp_code", "error"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = [
+        "vendor_name",
+        "title",
+        "stage",
+        "threshold",
+        "due_date",
+        "recipient_email",
+        "status",
+        "send_after",
+        "sent_at",
+        "organization",
+    ]
+    list_filter = ["status", "stage", "kind", "organization"]
+    search_fields = ["vendor_name", "recipient_email", "key"]
+    readonly_fields = [f.name for f in Reminder._meta.fields]
+    inlines = [DeliveryAttemptInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the sent log is kept
+
+
+@admin.register(SweepError)
+class SweepErrorAdmin(admin.ModelAdmin):
+    list_display = ["occurred_on", "organization", "item_key", "vendor_name", "message"]
+    list_filter = ["organization"]

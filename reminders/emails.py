@@ -1,0 +1,76 @@
+"""The reminder emails: plain text and HTML, the practice's name, each item with its vendor,
+what is due, the date, the tier and a link, and an .ics calendar attachment whose event UID is
+stable per item (a re-sent or updated date replaces the event instead of duplicating it).
+No PHI: vendor names, what is due and dates only."""
+
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from icalendar import Calendar, Event
+
+from .policy import group_by_urgency
+
+ICS_NAME = "due-dates.ics"
+
+
+def event_uid(key: str) -> str:
+    host = urlparse(settings.SITE_URL).hostname or "localhost"
+    return f"{key}@{host}"
+
+
+def calendar(reminders, now: datetime) -> bytes:
+    """One all-day event per item (the same item twice in a digest gives one event)."""
+    cal = Calendar()
+    cal.add("prodid", "-//Vendor Oversight//reminders//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    seen = set()
+    for reminder in reminders:
+        if reminder.key in seen:
+            continue
+        seen.add(reminder.key)
+        event = Event()
+        event.add("uid", event_uid(reminder.key))
+        event.add("dtstamp", now)
+        # Later emails carry a higher sequence, so calendars apply the update.
+        event.add("sequence", int(now.timestamp()) // 60)
+        event.add("dtstart", reminder.due_date)
+        event.add("dtend", reminder.due_date + timedelta(days=1))
+        event.add("summary", f"{reminder.title}: {reminder.vendor_name}")
+        event.add("description", f"{reminder.absolute_url}")
+        event.add("url", reminder.absolute_url)
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def _subject(reminders, organization, digest: bool) -> str:
+    if digest:
+        n = len(reminders)
+        return f"[{organization.name}] {n} vendor item{'s' if n != 1 else ''} need attention"
+    r = reminders[0]
+    prefix = {"escalation": "Escalated: ", "gap": "Compliance gap: ", "overdue": "Overdue: "}
+    return f"[{organization.name}] {prefix.get(r.stage, '')}{r.title} - {r.vendor_name}"
+
+
+def build(reminders: list, *, organization, to: str, digest: bool, now: datetime):
+    """The message for one reminder (``digest=False``) or a member's digest."""
+    reminders = sorted(reminders, key=lambda r: (r.due_date, r.vendor_name, r.key))
+    context = {
+        "practice": organization,
+        "reminders": reminders,
+        "groups": group_by_urgency(reminders),
+        "digest": digest,
+        "site_url": settings.SITE_URL,
+    }
+    name = "emails/digest" if digest else "emails/reminder"
+    message = EmailMultiAlternatives(
+        subject=_subject(reminders, organization, digest),
+        body=render_to_string(f"{name}.txt", context),
+        to=[to],
+    )
+    message.attach_alternative(render_to_string(f"{name}.html", context), "text/html")
+    message.attach(ICS_NAME, calendar(reminders, now), "text/calendar")
+    return message

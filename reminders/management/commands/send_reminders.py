@@ -1,0 +1,67 @@
+"""Run the reminder sweep by hand: the same code as the Celery beat job, synchronously."""
+
+from datetime import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from reminders import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Record the reminders now due and send what is ready (the same sweep as the Celery "
+        "beat job, run here synchronously). --dry-run prints what would be sent and writes "
+        "nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="print, write and send nothing")
+        parser.add_argument("--practice", type=int, help="only this practice (id)")
+        parser.add_argument(
+            "--now", help="run as if it were this moment (ISO 8601, e.g. 2026-03-01T08:00-05:00)"
+        )
+
+    def handle(self, *args, dry_run=False, practice=None, now=None, **options):
+        moment = timezone.now()
+        if now:
+            try:
+                moment = datetime.fromisoformat(now)
+            except ValueError as exc:
+                raise CommandError(f"--now: not an ISO date-time: {now!r}") from exc
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, timezone.get_current_timezone())
+        ids = [practice] if practice is not None else None
+        if dry_run:
+            result = services.sweep(now=moment, organization_ids=ids, dry_run=True)
+        else:
+            result = services.run_sweep(now=moment, organization_ids=ids, synchronous=True)
+        verb = "Would record" if dry_run else "Recorded"
+        self.stdout.write(
+            f"{verb} {len(result.planned) if dry_run else result.created} "
+            f"reminder(s) at {moment.isoformat(timespec='minutes')}."
+        )
+        for org, p in result.planned:
+            when = (
+                "now"
+                if p.immediate
+                else f"digest {p.send_after.astimezone(org.tzinfo):%Y-%m-%d %H:%M %Z}"
+            )
+            self.stdout.write(
+                f"  [{org.name}] {p.item.vendor_name} ({p.item.tier}): {p.item.title}, "
+                f"{p.stage} {p.threshold}, due {p.item.due_date} "
+                f"-> {result.emails.get(p.recipient_id)} ({when})"
+            )
+        if dry_run:
+            self.stdout.write(
+                f"Ready to send now: {len(result.ready_immediate)} immediate reminder(s), "
+                f"{len(result.ready_digest)} digest(s)."
+            )
+        else:
+            self.stdout.write(
+                f"Sent or attempted: {len(result.ready_immediate)} immediate reminder(s), "
+                f"{len(result.ready_digest)} digest(s); {result.recovered} stalled delivery(ies) "
+                f"put back."
+            )
+        for org, key, message in result.errors:
+            self.stderr.write(f"  skipped in {org.name}: {key or 'the whole practice'}: {message}")

@@ -1,0 +1,164 @@
+"""Reminder rows: one per (item occurrence, stage, threshold or period, recipient), their
+delivery attempts, and the sweep's per-item errors. See ``reminders/policy.py`` for what is due
+and ``reminders/services.py`` for how a row is claimed and sent."""
+
+from django.conf import settings
+from django.db import models
+
+from oversight.models import Membership, TenantModel
+
+from .choices import ReminderKind, ReminderStatus, Stage
+
+
+class Reminder(TenantModel):
+    """One reminder email to one member about one due item at one stage.
+
+    The unique constraint is the "never twice" guarantee: the sweep inserts with
+    ``ignore_conflicts``, so two sweeps, a retry or a restarted worker cannot record it twice,
+    and a delivery task sends only a row it has claimed (pending -> sending) itself.
+    The item's vendor, title, tier and link are copied when recorded (no PHI: vendor names,
+    what is due and dates only). Rows are kept as the sent log; they are never deleted.
+    Status changes are recorded by the ``DeliveryAttempt`` rows (claims are ``update()`` calls,
+    which django-simple-history would not see anyway)."""
+
+    key = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
+    stage = models.CharField(max_length=12, choices=Stage.choices)
+    threshold = models.PositiveIntegerField(
+        help_text="Days before the date (advance warning) or re-send period index (overdue)."
+    )
+    due_date = models.DateField()
+    vendor = models.ForeignKey(
+        "vendors.BusinessAssociate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reminders",
+    )
+    vendor_name = models.CharField(max_length=200)
+    tier = models.CharField(max_length=8)
+    title = models.CharField(max_length=200)
+    url = models.CharField(max_length=300)
+    # The member responsible for the item when recorded (named in escalations).
+    owner = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        Membership, null=True, on_delete=models.SET_NULL, related_name="reminders"
+    )
+    recipient_email = models.EmailField()
+    immediate = models.BooleanField(help_text="Sent on its own; otherwise in the daily digest.")
+    send_after = models.DateTimeField()
+    status = models.CharField(
+        max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    batch = models.UUIDField(
+        null=True, blank=True, help_text="The digest delivery that claimed it."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    resent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "organization",
+                    "key",
+                    "due_date",
+                    "kind",
+                    "stage",
+                    "threshold",
+                    "recipient",
+                ],
+                name="reminder_once_per_item_stage_recipient",
+                violation_error_message="This reminder has already been recorded.",
+            ),
+        ]
+        indexes = [
+            # The sweep's "what is ready to send" query (reminders.services.sweep).
+            models.Index(
+                fields=["send_after"],
+                condition=models.Q(status=ReminderStatus.PENDING),
+                name="reminder_pending_send_after",
+            ),
+            # The sweep's lease recovery of rows claimed by a worker that died.
+            models.Index(
+                fields=["claimed_at"],
+                condition=models.Q(status=ReminderStatus.SENDING),
+                name="reminder_sending_claimed_at",
+            ),
+            # The Reminders page and the sweep's "already recorded" lookup.
+            models.Index(fields=["organization", "key"], name="reminder_org_key"),
+            models.Index(fields=["organization", "status", "-sent_at"], name="reminder_org_status"),
+            # The vendor page's reminder history.
+            models.Index(fields=["vendor", "-created_at"], name="reminder_vendor_time"),
+        ]
+
+    def __str__(self) -> str:
+        stage = self.get_stage_display()
+        return f"{self.vendor_name}: {self.title} ({stage}) to {self.recipient_email}"
+
+    @property
+    def urgency(self):
+        from .policy import urgency
+
+        return urgency(self.stage, self.threshold)
+
+    @property
+    def absolute_url(self) -> str:
+        return settings.SITE_URL + self.url
+
+    @property
+    def describe(self) -> str:
+        from .policy import describe
+
+        return describe(self.stage, self.threshold, self.due_date)
+
+
+class DeliveryAttempt(TenantModel):
+    """One attempt to hand a reminder to the mail server, with its outcome."""
+
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="deliveries")
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    temporary = models.BooleanField(default=False, help_text="A failure worth retrying.")
+    smtp_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["reminder", "-at"], name="deliveryattempt_reminder")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'ok' if self.ok else self.error}"
+
+
+class SweepError(TenantModel):
+    """A due item (or a whole practice) the sweep had to skip, shown on the Reminders page.
+    One row per item and day, however often the sweep runs."""
+
+    occurred_on = models.DateField()
+    last_seen_at = models.DateTimeField()
+    item_key = models.CharField(max_length=120, blank=True)
+    vendor_name = models.CharField(max_length=200, blank=True)
+    message = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "item_key", "occurred_on"],
+                name="sweeperror_once_per_item_and_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.item_key or 'practice'}: {self.message}"

@@ -1,0 +1,396 @@
+"""The reminder engine's writes: the sweep that records what is due, and delivery.
+
+How a reminder travels (also in ``docs/architecture.md``):
+
+1. ``sweep`` (Celery beat, every 15 minutes; or ``manage.py send_reminders``) puts back rows
+   whose delivery died mid-way (``SENDING`` for longer than ``LEASE``), collects each
+   practice's due items (``oversight.due.collect``), asks ``reminders.policy.plan`` what to
+   record, inserts the rows with ``bulk_create(ignore_conflicts=True)`` (the unique constraint
+   makes a second sweep harmless), then enqueues delivery of every pending row whose time has
+   come: one task per immediate row, one per digest recipient (ids only, ``delay_on_commit``).
+2. ``deliver_reminder`` / ``deliver_digest`` claim their rows with one conditional UPDATE
+   (``pending -> sending``): of two workers, only one can win. Then they send, record a
+   ``DeliveryAttempt`` and mark the rows sent; a temporary SMTP failure (4xx, connection refused,
+   timeout) puts them back to pending with an exponential back-off (1, 2, 4, 8, 16 min: well
+   under the broker's one-hour visibility timeout) for at most ``MAX_ATTEMPTS`` attempts; a
+   permanent failure (5xx, or attempts exhausted) marks them failed, shown on the Reminders page,
+   where an admin can resend.
+
+The remaining at-least-once window: if a worker dies after the mail server accepted the message
+but before the row is marked sent (a few milliseconds), the row is put back after the lease and
+the email goes out a second time. Everything else (two sweeps, a redelivered task, a retry) is
+exactly once.
+"""
+
+import logging
+import smtplib
+import socket
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from oversight import due
+from oversight.models import Membership, Organization, rules_for
+
+from . import emails, policy
+from .choices import ReminderStatus
+from .models import DeliveryAttempt, Reminder, SweepError
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=15)  # a claimed row not sent by then is put back to pending
+MAX_ATTEMPTS = 6
+BACKOFF_SECONDS = 60  # doubled at each attempt
+MAX_BACKOFF_SECONDS = 30 * 60  # well under the Redis visibility timeout (3600 s)
+
+
+def backoff(attempts: int) -> int:
+    """Seconds to wait after the ``attempts``-th failed attempt (1 -> 60, 2 -> 120...)."""
+    return min(BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    now: datetime
+    planned: list = field(default_factory=list)  # (organization, policy.Planned)
+    created: int = 0
+    recovered: int = 0
+    errors: list = field(default_factory=list)  # (organization, key, message)
+    ready_immediate: list = field(default_factory=list)  # reminder ids
+    ready_digest: list = field(default_factory=list)  # recipient membership ids
+    emails: dict = field(default_factory=dict)  # membership id -> email, for printing
+
+
+def _members(org_ids) -> dict[int, list[policy.Member]]:
+    result = defaultdict(list)
+    for m in Membership.objects.filter(organization_id__in=org_ids).select_related("user"):
+        result[m.organization_id].append(policy.Member(m.id, m.role, m.reminder_mode, m.user.email))
+    return result
+
+
+def _collect(orgs, rules, now) -> tuple[dict, dict]:
+    """Due items per practice, each practice at its own local date. A provider failing for a
+    group of practices is retried practice by practice, so only the failing one is skipped."""
+    by_day = defaultdict(list)
+    for org in orgs:
+        by_day[now.astimezone(org.tzinfo).date()].append(org.id)
+    items, failed = defaultdict(list), {}
+    for day, ids in by_day.items():
+        try:
+            with transaction.atomic():
+                found = due.collect(ids, day, rules)
+        except Exception:
+            found = []
+            for org_id in ids:
+                try:
+                    with transaction.atomic():
+                        found.extend(due.collect([org_id], day, rules))
+                except Exception as exc:
+                    failed[org_id] = f"{type(exc).__name__}: {exc}"[:300]
+        for item in found:
+            items[item.organization_id].append(item)
+    return items, failed
+
+
+def _existing(org_ids, items_by_org) -> set:
+    keys = {item.key for items in items_by_org.values() for item in items}
+    if not keys:
+        return set()
+    rows = Reminder.objects.filter(organization_id__in=org_ids, key__in=keys).values_list(
+        "organization_id", "key", "due_date", "kind", "stage", "threshold", "recipient_id"
+    )
+    return {policy.identity(*row) for row in rows}
+
+
+def _row(org, planned: policy.Planned, emails_by_id) -> Reminder:
+    item = planned.item
+    return Reminder(
+        organization_id=org.id,
+        key=item.key,
+        kind=str(item.kind),
+        stage=planned.stage,
+        threshold=planned.threshold,
+        due_date=item.due_date,
+        vendor_id=item.vendor_id,
+        vendor_name=item.vendor_name[:200],
+        tier=item.tier,
+        title=item.title[:200],
+        url=item.url[:300],
+        owner_id=item.owner_membership_id if item.owner_membership_id in emails_by_id else None,
+        recipient_id=planned.recipient_id,
+        recipient_email=emails_by_id[planned.recipient_id],
+        immediate=planned.immediate,
+        send_after=planned.send_after,
+    )
+
+
+def _record_error(org, now, key, vendor_name, message):
+    logger.warning("reminder sweep: practice %s, item %r skipped", org.id, key or "(all)")
+    SweepError.objects.bulk_create(
+        [
+            SweepError(
+                organization_id=org.id,
+                occurred_on=now.date(),
+                last_seen_at=now,
+                item_key=key,
+                vendor_name=vendor_name[:200],
+                message=message[:300],
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["organization", "item_key", "occurred_on"],
+        update_fields=["last_seen_at", "message"],
+    )
+
+
+def sweep(
+    *, now: datetime | None = None, organization_ids=None, dry_run: bool = False
+) -> SweepResult:
+    """Record every reminder now due, in every practice (or the given ones), and find what is
+    ready to send. ``dry_run`` computes the same and writes nothing. The caller enqueues or
+    sends (``run_sweep`` does both). Queries: a fixed handful plus, per practice, one insert
+    (and one per skipped item); never one per vendor."""
+    now = now or timezone.now()
+    result = SweepResult(now=now)
+    orgs = Organization.objects.all()
+    if organization_ids is not None:
+        orgs = orgs.filter(id__in=list(organization_ids))
+    orgs = list(orgs.order_by("id"))
+    org_ids = [o.id for o in orgs]
+    if not dry_run:
+        result.recovered = Reminder.objects.filter(
+            organization_id__in=org_ids,
+            status=ReminderStatus.SENDING,
+            claimed_at__lt=now - LEASE,
+        ).update(status=ReminderStatus.PENDING, claimed_at=None, batch=None)
+    rules = rules_for(org_ids)
+    members = _members(org_ids)
+    result.emails = {m.id: m.email for ms in members.values() for m in ms}
+    items, failed = _collect(orgs, rules, now)
+    existing = _existing(org_ids, items)
+    for org in orgs:
+        if org.id in failed:
+            result.errors.append((org, "", failed[org.id]))
+            if not dry_run:
+                _record_error(org, now, "", "", failed[org.id])
+            continue
+        try:
+            with transaction.atomic():
+                plan = policy.plan(
+                    items=items[org.id],
+                    rules=rules[org.id],
+                    members=members[org.id],
+                    tz=org.tzinfo,
+                    digest_hour=org.digest_hour,
+                    existing=existing,
+                    now=now,
+                )
+                result.planned.extend((org, p) for p in plan.reminders)
+                for error in plan.errors:
+                    result.errors.append((org, error.key, error.message))
+                if dry_run:
+                    continue
+                emails_by_id = {m.id: m.email for m in members[org.id]}
+                rows = [_row(org, p, emails_by_id) for p in plan.reminders]
+                created = Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+                result.created += len(created)
+                for error in plan.errors:
+                    _record_error(org, now, error.key, error.vendor_name, error.message)
+        except Exception as exc:  # one practice never stops the others
+            message = f"{type(exc).__name__}: {exc}"[:300]
+            result.errors.append((org, "", message))
+            if not dry_run:
+                _record_error(org, now, "", "", message)
+    ready = Reminder.objects.filter(
+        organization_id__in=org_ids, status=ReminderStatus.PENDING, send_after__lte=now
+    ).values_list("id", "immediate", "recipient_id")
+    digest = set()
+    for reminder_id, immediate, recipient_id in ready:
+        if immediate:
+            result.ready_immediate.append(reminder_id)
+        else:
+            digest.add(recipient_id)
+    result.ready_digest = sorted(r for r in digest if r is not None)
+    return result
+
+
+def run_sweep(*, now=None, organization_ids=None, synchronous: bool = False) -> SweepResult:
+    """The sweep, then delivery of what is ready: enqueued after commit (ids only), or sent
+    here and now (``synchronous``: the management command, which may run at a given moment)."""
+    from . import tasks
+
+    result = sweep(now=now, organization_ids=organization_ids)
+    for reminder_id in result.ready_immediate:
+        if synchronous:
+            deliver_reminder(reminder_id=reminder_id, now=result.now)
+        else:
+            tasks.deliver.delay_on_commit(reminder_id)
+    for recipient_id in result.ready_digest:
+        if synchronous:
+            deliver_digest(membership_id=recipient_id, now=result.now)
+        else:
+            tasks.deliver_digest.delay_on_commit(recipient_id)
+    return result
+
+
+# --- delivery -------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    retry_in: int | None = None  # seconds, when a temporary failure is to be retried
+    failed: int = 0
+
+
+def classify(exc: Exception) -> tuple[bool, int | None]:
+    """(temporary?, SMTP code) of a sending error: 4xx and network trouble are temporary."""
+    code = getattr(exc, "smtp_code", None)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        code = next(iter(exc.recipients.values()))[0]
+    if isinstance(code, int) and code >= 500:
+        return False, code
+    if isinstance(code, int) and code >= 400:
+        return True, code
+    if isinstance(exc, (smtplib.SMTPException, ConnectionError, socket.timeout, OSError)):
+        return True, code if isinstance(code, int) else None
+    return True, None  # unknown: retried, but only MAX_ATTEMPTS times
+
+
+def _claimed(token) -> list[Reminder]:
+    return list(
+        Reminder.objects.filter(batch=token, status=ReminderStatus.SENDING)
+        .select_related("organization", "owner__user")
+        .order_by("id")
+    )
+
+
+def _send(rows: list[Reminder], *, digest: bool, now: datetime) -> Outcome:
+    """Send claimed rows as one email; record the attempt; settle the rows' status."""
+    first = rows[0]
+    ids = [r.id for r in rows]
+    try:
+        message = emails.build(
+            rows, organization=first.organization, to=first.recipient_email, digest=digest, now=now
+        )
+        message.send()
+    except Exception as exc:
+        temporary, code = classify(exc)
+        error = f"{code} " if code else ""
+        error = (error + f"{type(exc).__name__}: {exc}")[:500]
+        attempts = max(r.attempts for r in rows) + 1
+        give_up = not temporary or attempts >= MAX_ATTEMPTS
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                organization_id=r.organization_id,
+                reminder_id=r.id,
+                at=now,
+                ok=False,
+                temporary=temporary,
+                smtp_code=code,
+                error=error,
+            )
+            for r in rows
+        )
+        update = {"attempts": F("attempts") + 1, "last_error": error, "batch": None}
+        if give_up:
+            Reminder.objects.filter(id__in=ids).update(status=ReminderStatus.FAILED, **update)
+            logger.warning("reminder delivery failed for good: rows %s (%s)", ids, code)
+            return Outcome(failed=len(rows))
+        wait = backoff(attempts)
+        Reminder.objects.filter(id__in=ids).update(
+            status=ReminderStatus.PENDING,
+            claimed_at=None,
+            send_after=now + timedelta(seconds=wait),
+            **update,
+        )
+        logger.info("reminder delivery deferred %ss: rows %s (%s)", wait, ids, code)
+        return Outcome(retry_in=wait)
+    # The at-least-once window is here: sent, not yet marked (see the module docstring).
+    Reminder.objects.filter(id__in=ids).update(
+        status=ReminderStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+    )
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(organization_id=r.organization_id, reminder_id=r.id, at=now, ok=True)
+        for r in rows
+    )
+    return Outcome(sent=len(rows))
+
+
+def _cancel_orphans(ids, now):
+    """Rows whose recipient left the practice are cancelled, not sent."""
+    Reminder.objects.filter(id__in=ids, recipient__isnull=True).update(
+        status=ReminderStatus.CANCELLED, last_error="The recipient is no longer a member."
+    )
+
+
+def deliver_reminder(*, reminder_id: int, now: datetime | None = None) -> Outcome:
+    """Claim one immediate reminder (pending and due -> sending) and send it. A row another
+    worker claimed, already sent, or not due yet is left alone."""
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    claimed = Reminder.objects.filter(
+        id=reminder_id, status=ReminderStatus.PENDING, send_after__lte=now
+    ).update(status=ReminderStatus.SENDING, claimed_at=now, batch=token)
+    if not claimed:
+        return Outcome()
+    rows = _claimed(token)
+    if rows[0].recipient_id is None:
+        _cancel_orphans([reminder_id], now)
+        return Outcome()
+    return _send(rows, digest=False, now=now)
+
+
+def deliver_digest(*, membership_id: int, now: datetime | None = None) -> Outcome:
+    """Claim every digest reminder of one member that is due, and send them as one email."""
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    claimed = Reminder.objects.filter(
+        recipient_id=membership_id,
+        status=ReminderStatus.PENDING,
+        immediate=False,
+        send_after__lte=now,
+    ).update(status=ReminderStatus.SENDING, claimed_at=now, batch=token)
+    if not claimed:
+        return Outcome()
+    return _send(_claimed(token), digest=True, now=now)
+
+
+# --- actions of people ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def reminder_resend(*, reminder: Reminder, actor) -> Reminder:
+    """An admin sends a failed reminder again (on its own, at once)."""
+    from . import tasks
+
+    now = timezone.now()
+    updated = Reminder.objects.filter(id=reminder.id, status=ReminderStatus.FAILED).update(
+        status=ReminderStatus.PENDING,
+        send_after=now,
+        immediate=True,
+        attempts=0,
+        resent_by=actor,
+        resent_at=now,
+    )
+    if updated:
+        tasks.deliver.delay_on_commit(reminder.id)
+    reminder.refresh_from_db()
+    return reminder
+
+
+@transaction.atomic
+def reminder_mode_set(*, membership: Membership, mode: str) -> Membership:
+    """A member chooses immediate emails or the daily digest (their own preference). Reminders
+    already recorded keep their channel; new ones follow the new choice."""
+    membership.reminder_mode = mode
+    membership.save(update_fields=["reminder_mode"])
+    return membership
