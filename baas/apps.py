@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class BaasConfig(AppConfig):
     name = "baas"
     verbose_name = "Business associate agreements"
+
+    def ready(self) -> None:
+        # Plug into the registries of the lower apps (imports flow one way).
+        from . import integration  # noqa: F401

@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from oversight.models import Membership
 
+from .baa_status import BaaStatus
 from .choices import Category, RelationshipStatus, Tier
 from .models import BusinessAssociate
 
@@ -20,6 +21,10 @@ class VendorFilterSet(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(
         queryset=Membership.objects.none(), empty_label="Any owner"
     )
+    # An annotation added by the view (``vendors/baa_status.py``).
+    baa = django_filters.ChoiceFilter(
+        field_name="baa_status", choices=BaaStatus.choices, empty_label="Any BAA status"
+    )
     archived = django_filters.BooleanFilter(
         method="filter_archived",
         label="Show archived",
@@ -29,11 +34,15 @@ class VendorFilterSet(django_filters.FilterSet):
         fields=(
             ("name", "name"),
             ("tier_rank", "tier"),
+            ("baa_rank", "baa"),
             ("category", "category"),
             ("status", "status"),
             ("updated_at", "updated"),
         ),
-        field_labels={"tier_rank": "Tier (most critical first)"},
+        field_labels={
+            "tier_rank": "Tier (most critical first)",
+            "baa_rank": "BAA status (most urgent first)",
+        },
         empty_label="Default (name)",
     )
 
@@ -46,7 +55,7 @@ class VendorFilterSet(django_filters.FilterSet):
         owners = Membership.objects.for_org(organization).select_related("user")
         self.filters["owner"].queryset = owners
         self.filters["owner"].field.label_from_instance = lambda m: m.display_name
-        for name in ("category", "status", "owner", "sort"):
+        for name in ("category", "status", "owner", "baa", "sort"):
             self.form.fields[name].widget.attrs["class"] = "form-select form-select-sm"
         self.form.fields["tier"].widget.attrs["class"] = "form-check-input"
 

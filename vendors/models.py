@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from oversight.models import Membership, TenantModel, TenantQuerySet
 
+from .baa_status import BaaState
 from .choices import (
     AccessLevel,
     Category,
@@ -85,6 +86,15 @@ class BusinessAssociate(TenantModel):
     tier = models.CharField(max_length=8, choices=Tier.choices, default=Tier.LOW, editable=False)
     # Why the vendor went active without a signed BAA, when that happened.
     activation_override_reason = models.TextField(blank=True)
+
+    # Kept up to date by the ``baas`` app whenever an agreement changes, so that the inventory
+    # can filter and sort on the BAA status in one query (see ``vendors/baa_status.py``).
+    baa_state = models.CharField(
+        "BAA", max_length=12, choices=BaaState.choices, default=BaaState.MISSING, editable=False
+    )
+    baa_expires_on = models.DateField("BAA expires on", null=True, blank=True, editable=False)
+    baa_findings_critical = models.PositiveSmallIntegerField(default=0, editable=False)
+    baa_findings_warning = models.PositiveSmallIntegerField(default=0, editable=False)
 
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

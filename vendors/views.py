@@ -3,8 +3,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from oversight.models import rules_for
 from oversight.tenancy import (
     get_for_member,
     get_rw_for_member,
@@ -13,7 +15,7 @@ from oversight.tenancy import (
     writer_required,
 )
 
-from . import panels, services
+from . import baa_status, panels, services
 from .choices import TIER_RANK, Tier
 from .filtersets import VendorFilterSet
 from .forms import ContactForm, SubcontractorForm, TierOverrideForm, VendorForm
@@ -35,12 +37,25 @@ def vendor_queryset(request):
     )
 
 
+def with_baa_status(request, queryset):
+    """Annotate ``baa_status`` / ``baa_rank`` for the practice's today and tier policy."""
+    org = request.practice
+    today = timezone.now().astimezone(org.tzinfo).date()
+    warning = baa_status.warning_days_by_tier(rules_for([org.pk])[org.pk])
+    return baa_status.annotate(queryset, today, warning)
+
+
 @member_required
 def home(request):
-    vendors = scoped(request, BusinessAssociate).current()
+    vendors = with_baa_status(request, scoped(request, BusinessAssociate).current())
+    S = baa_status.BaaStatus
     counts = vendors.aggregate(
         total=Count("id"),
         phi=Count("id", filter=Q(handles_phi=True)),
+        baa_gap=Count("id", filter=Q(baa_status=S.GAP)),
+        baa_expired=Count("id", filter=Q(baa_status=S.EXPIRED)),
+        baa_expiring=Count("id", filter=Q(baa_status=S.EXPIRING)),
+        baa_critical=Count("id", filter=Q(baa_findings_critical__gt=0)),
         **{tier: Count("id", filter=Q(tier=tier)) for tier in Tier.values},
     )
     tiers = [(tier, label, counts[tier]) for tier, label in Tier.choices]
@@ -50,7 +65,9 @@ def home(request):
 @member_required
 def vendor_list(request):
     filterset = VendorFilterSet(
-        request.GET or None, queryset=vendor_queryset(request), organization=request.practice
+        request.GET or None,
+        queryset=with_baa_status(request, vendor_queryset(request)),
+        organization=request.practice,
     )
     page = Paginator(_ordered(filterset), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

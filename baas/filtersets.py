@@ -1,0 +1,48 @@
+from datetime import timedelta
+
+import django_filters
+from django import forms
+
+from vendors.models import BusinessAssociate
+
+from .choices import AgreementStatus
+from .models import BusinessAssociateAgreement
+
+
+class AgreementFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=AgreementStatus.choices, empty_label="Any status")
+    vendor = django_filters.ModelChoiceFilter(
+        queryset=BusinessAssociate.objects.none(), empty_label="Any vendor"
+    )
+    expiring_within = django_filters.NumberFilter(
+        method="filter_expiring", label="Expiring within (days)", min_value=0, max_value=3650
+    )
+    critical = django_filters.BooleanFilter(
+        method="filter_critical", label="Has critical findings", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = BusinessAssociateAgreement
+        fields = ["status", "vendor"]
+
+    def __init__(self, data=None, *args, organization, today, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.today = today
+        self.filters["vendor"].queryset = BusinessAssociate.objects.for_org(organization)
+        for name in ("status", "vendor"):
+            self.form.fields[name].widget.attrs["class"] = "form-select form-select-sm"
+        self.form.fields["expiring_within"].widget.attrs.update(
+            {"class": "form-control form-control-sm", "min": 0, "max": 3650}
+        )
+
+    def filter_expiring(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(
+            status=AgreementStatus.SIGNED,
+            expires_on__isnull=False,
+            expires_on__lte=self.today + timedelta(days=int(value)),
+        )
+
+    def filter_critical(self, queryset, name, value):
+        return queryset.filter(findings_critical__gt=0) if value else queryset

@@ -1,0 +1,188 @@
+"""What the BAA app contributes to the lower apps' registries (loaded in ``BaasConfig.ready``):
+
+- ``vendors.activation``: a vendor that handles PHI cannot go active without a signed,
+  current BAA unless a reason is recorded;
+- ``vendors.panels``: the BAA section of the vendor page;
+- ``oversight.due``: BAA expiry, expired BAA, auto-renewal notice and compliance-gap items.
+"""
+
+from datetime import date, timedelta
+
+from django.db.models import Q
+from django.urls import reverse
+
+from oversight import due
+from oversight.models import rules_for
+from vendors import activation, panels
+from vendors.baa_status import BaaState, BaaStatus, derived_status
+from vendors.choices import ENGAGED_STATUSES, RelationshipStatus
+from vendors.models import BusinessAssociate
+
+from . import findings
+from .choices import AgreementStatus
+from .models import BusinessAssociateAgreement, practice_facts, vendor_facts
+from .services import practice_today, reference_agreement
+
+
+def _has_current_signed(vendor, today: date) -> bool:
+    return vendor.baa_state == BaaState.SIGNED and (
+        vendor.baa_expires_on is None or vendor.baa_expires_on >= today
+    )
+
+
+@activation.register
+def signed_baa_check(vendor) -> list[str]:
+    """164.502(e): no PHI to a business associate before a BAA is signed."""
+    if not vendor.handles_phi:
+        return []
+    if vendor.pk and _has_current_signed(vendor, practice_today(vendor.organization)):
+        return []
+    return ["No signed, current BAA"]
+
+
+@panels.register
+def baa_panel(request, vendor) -> dict:
+    """The vendor page's BAA section: status, agreement of reference, its findings."""
+    organization = request.practice
+    today = practice_today(organization)
+    warning = rules_for([organization.pk])[organization.pk][vendor.tier].first_warning_days
+    agreements = list(
+        BusinessAssociateAgreement.objects.for_org(organization)
+        .filter(vendor=vendor)
+        .prefetch_related("checklist", "amendments")
+        .order_by("-created_at", "-id")
+    )
+    ref = reference_agreement(agreements)
+    facts = (
+        ref.facts(
+            provisions={i.provision: i.state for i in ref.checklist.all()},
+            amended=bool(ref.amendments.all()),
+        )
+        if ref
+        else None
+    )
+    found = findings.evaluate(
+        vendor_facts(vendor), facts, practice_facts(organization), today, warning
+    )
+    status = derived_status(
+        baa_state=vendor.baa_state,
+        baa_expires_on=vendor.baa_expires_on,
+        status=vendor.status,
+        handles_phi=vendor.handles_phi,
+        today=today,
+        warning_days=warning,
+    )
+    return {
+        "template": "baas/_vendor_panel.html",
+        "order": 10,
+        "baa_status": status,
+        "baa_status_label": BaaStatus(status).label,
+        "agreement": ref,
+        "agreements": agreements,
+        "findings": found,
+        "counts": findings.counts(found),
+        "risk": findings.ce_risk(facts) if facts else None,
+        "can_write": request.membership.can_write,
+    }
+
+
+def _first_warning(rules: dict, org_id: int, tier: str) -> int:
+    return rules[org_id][tier].first_warning_days
+
+
+@due.register
+def baa_due_items(org_ids, today: date, rules: dict):
+    """BAA expiry, expired BAA, auto-renewal notice and compliance gaps. Two queries."""
+    org_ids = list(org_ids)
+    if not org_ids:
+        return []
+    rules = rules or rules_for(org_ids)
+    items: list[due.DueItem] = []
+    horizon = today + timedelta(
+        days=max(r.first_warning_days for org in rules.values() for r in org.values())
+    )
+    # Expiry and renewal notice: signed agreements expiring within the largest warning window
+    # (renewal deadlines fall before the expiry, so the same rows cover them). Uses the partial
+    # index baa_signed_by_expiry.
+    signed = (
+        BusinessAssociateAgreement.objects.filter(
+            organization_id__in=org_ids,
+            status=AgreementStatus.SIGNED,
+            expires_on__isnull=False,
+            vendor__archived_at__isnull=True,
+        )
+        .filter(Q(expires_on__lte=horizon) | Q(auto_renews=True, expires_on__gte=today))
+        .select_related("vendor")
+    )
+    for agreement in signed:
+        vendor = agreement.vendor
+        window = _first_warning(rules, agreement.organization_id, vendor.tier)
+        url = reverse("agreement_detail", args=[agreement.pk])
+        common = {
+            "organization_id": agreement.organization_id,
+            "vendor_id": vendor.pk,
+            "vendor_name": vendor.name,
+            "tier": vendor.tier,
+            "url": url,
+            "owner_membership_id": vendor.owner_id,
+        }
+        if agreement.expires_on <= today + timedelta(days=window):
+            items.append(
+                due.DueItem(
+                    kind=due.DueKind.BAA_EXPIRY,
+                    key=f"baa:{agreement.pk}",
+                    due_date=agreement.expires_on,
+                    title="BAA expires",
+                    **common,
+                )
+            )
+        if agreement.expires_on < today and vendor.status == RelationshipStatus.ACTIVE:
+            items.append(
+                due.DueItem(
+                    kind=due.DueKind.BAA_EXPIRED,
+                    key=f"baa:{agreement.pk}:expired",
+                    due_date=agreement.expires_on,
+                    title="BAA expired while the vendor is active",
+                    **common,
+                )
+            )
+        if agreement.auto_renews and agreement.renewal_notice_days is not None:
+            deadline = agreement.expires_on - timedelta(days=agreement.renewal_notice_days)
+            if deadline <= today + timedelta(days=window) and agreement.expires_on >= today:
+                items.append(
+                    due.DueItem(
+                        kind=due.DueKind.RENEWAL_NOTICE,
+                        key=f"baa:{agreement.pk}:renewal",
+                        due_date=deadline,
+                        title="Last day to give notice against BAA auto-renewal",
+                        **common,
+                    )
+                )
+    # Compliance gaps: engaged vendors with PHI and no signed, current BAA.
+    gaps = (
+        BusinessAssociate.objects.filter(
+            organization_id__in=org_ids,
+            archived_at__isnull=True,
+            handles_phi=True,
+            status__in=ENGAGED_STATUSES,
+        )
+        .exclude(baa_state=BaaState.SIGNED, baa_expires_on__isnull=True)
+        .exclude(baa_state=BaaState.SIGNED, baa_expires_on__gte=today)
+    )
+    for vendor in gaps:
+        began = vendor.phi_access_began or vendor.created_at.date()
+        items.append(
+            due.DueItem(
+                organization_id=vendor.organization_id,
+                kind=due.DueKind.COMPLIANCE_GAP,
+                key=f"gap:vendor:{vendor.pk}",
+                due_date=began,
+                vendor_id=vendor.pk,
+                vendor_name=vendor.name,
+                tier=vendor.tier,
+                title="PHI shared without a signed, current BAA",
+                url=reverse("agreement_create") + f"?vendor={vendor.pk}",
+                owner_membership_id=vendor.owner_id,
+            )
+        )
+    return items

@@ -1,0 +1,341 @@
+"""Writes on agreements. Each is keyword-only, runs in one transaction, records history, and
+refreshes the vendor's BAA status and finding counts (``vendor_baa_refresh``)."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from oversight.models import rules_for
+from vendors.baa_status import BaaState
+from vendors.models import BusinessAssociate
+
+from . import findings
+from .choices import AgreementStatus, DocumentKind, ProvisionState
+from .models import (
+    AgreementDocument,
+    Amendment,
+    BusinessAssociateAgreement,
+    ChecklistItem,
+    practice_facts,
+    vendor_facts,
+)
+from .provisions import PROVISIONS
+
+# Terms copied into a new version by "supersede with new version".
+COPIED_FIELDS = (
+    "template_source",
+    "service_agreement",
+    "annual_contract_value",
+    "effective_on",
+    "expires_on",
+    "auto_renews",
+    "renewal_notice_days",
+    "breach_notice_days",
+    "breach_notice_day_kind",
+    "breach_contact_name",
+    "breach_contact_email",
+    "indemnification",
+    "indemnification_covers",
+    "cap_kind",
+    "cap_months",
+    "cap_amount",
+    "cap_multiple",
+    "carve_outs",
+    "cyber_insurance_amount",
+    "return_destroy",
+    "audit_rights",
+    "offshore_restricted",
+    "subcontractor_flowdown",
+)
+
+
+def practice_today(organization) -> date:
+    return timezone.now().astimezone(organization.tzinfo).date()
+
+
+def reference_agreement(agreements) -> BusinessAssociateAgreement | None:
+    """The agreement that speaks for the vendor: the signed one, else the latest open one,
+    else the latest of any status (expired, terminated, superseded)."""
+    agreements = list(agreements)
+    for wanted in ((AgreementStatus.SIGNED,), (AgreementStatus.DRAFT, AgreementStatus.NEGOTIATION)):
+        chosen = [a for a in agreements if a.status in wanted]
+        if chosen:
+            return max(chosen, key=lambda a: (a.created_at, a.id))
+    return max(agreements, key=lambda a: (a.created_at, a.id)) if agreements else None
+
+
+STATE_OF = {
+    AgreementStatus.SIGNED: BaaState.SIGNED,
+    AgreementStatus.DRAFT: BaaState.DRAFT,
+    AgreementStatus.NEGOTIATION: BaaState.DRAFT,
+    AgreementStatus.EXPIRED: BaaState.EXPIRED,
+    AgreementStatus.TERMINATED: BaaState.TERMINATED,
+    AgreementStatus.SUPERSEDED: BaaState.MISSING,
+}
+
+
+def vendor_baa_refresh(*, vendor: BusinessAssociate, today: date | None = None) -> list:
+    """Recompute the vendor's stored BAA state, expiry and finding counts, and the counts of
+    each of its agreements. Returns the findings of the agreement of reference. A bounded
+    number of queries."""
+    organization = vendor.organization
+    today = today or practice_today(organization)
+    warning = rules_for([organization.pk])[organization.pk][vendor.tier].first_warning_days
+    agreements = list(
+        BusinessAssociateAgreement.objects.filter(vendor=vendor).prefetch_related(
+            "checklist", "amendments"
+        )
+    )
+    v = vendor_facts(vendor)
+    p = practice_facts(organization)
+    for agreement in agreements:
+        found = findings.agreement_findings(_facts(agreement), v, p, today, warning)
+        c = findings.counts(found)
+        if (agreement.findings_critical, agreement.findings_warning) != (
+            c["critical"],
+            c["warning"],
+        ):
+            BusinessAssociateAgreement.objects.filter(pk=agreement.pk).update(
+                findings_critical=c["critical"], findings_warning=c["warning"]
+            )
+    ref = reference_agreement(agreements)
+    # The counts are those of the agreement of reference; the gap itself (which depends on the
+    # vendor's status, edited elsewhere) is the derived BAA status, computed at query time.
+    found = findings.agreement_findings(_facts(ref), v, p, today, warning) if ref else []
+    c = findings.counts(found)
+    state = STATE_OF[ref.status] if ref else BaaState.MISSING
+    fields = {
+        "baa_state": state,
+        "baa_expires_on": ref.expires_on if ref and state == BaaState.SIGNED else None,
+        "baa_findings_critical": c["critical"],
+        "baa_findings_warning": c["warning"],
+    }
+    # A plain update: these are derived values; the agreements carry the history.
+    BusinessAssociate.objects.filter(pk=vendor.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(vendor, name, value)
+    return found
+
+
+def _facts(agreement: BusinessAssociateAgreement) -> findings.AgreementFacts:
+    """Facts from an agreement whose checklist and amendments are prefetched."""
+    return agreement.facts(
+        provisions={i.provision: i.state for i in agreement.checklist.all()},
+        amended=bool(agreement.amendments.all()),
+    )
+
+
+def _check_same_practice(agreement: BusinessAssociateAgreement) -> None:
+    if agreement.vendor.organization_id != agreement.organization_id:
+        raise ValidationError({"vendor": "Pick a vendor of this practice."})
+
+
+def _save(agreement: BusinessAssociateAgreement) -> None:
+    """Save, turning a database constraint violation into a form error."""
+    try:
+        with transaction.atomic():
+            agreement.save()
+    except IntegrityError as error:
+        text = str(error)
+        if "baa_effective_before_expiry" in text:
+            raise ValidationError(
+                {"expires_on": "The effective date must be before the expiration date."}
+            ) from error
+        if "baa_one_signed_per_vendor" in text:
+            raise ValidationError("This vendor already has a signed, current BAA.") from error
+        raise
+
+
+@transaction.atomic
+def agreement_create(*, agreement: BusinessAssociateAgreement, actor) -> BusinessAssociateAgreement:
+    """A new draft (or in-negotiation) agreement with its empty provision checklist."""
+    _check_same_practice(agreement)
+    if agreement.status not in (AgreementStatus.DRAFT, AgreementStatus.NEGOTIATION):
+        raise ValidationError({"status": "Create the agreement as a draft, then mark it signed."})
+    agreement.created_by = actor
+    _save(agreement)
+    for position, provision in enumerate(PROVISIONS):
+        ChecklistItem.objects.create(
+            organization=agreement.organization,
+            agreement=agreement,
+            provision=provision.key,
+            position=position,
+        )
+    vendor_baa_refresh(vendor=agreement.vendor)
+    return agreement
+
+
+@transaction.atomic
+def agreement_update(*, agreement: BusinessAssociateAgreement, actor) -> BusinessAssociateAgreement:
+    """Save edited terms (the status changes only through the actions below)."""
+    _check_same_practice(agreement)
+    _save(agreement)
+    vendor_baa_refresh(vendor=agreement.vendor)
+    return agreement
+
+
+@transaction.atomic
+def baa_sign(
+    *,
+    agreement: BusinessAssociateAgreement,
+    actor,
+    signed_on: date,
+    effective_on: date | None = None,
+    **signatories,
+) -> BusinessAssociateAgreement:
+    """Mark the agreement signed. The vendor's previously signed agreement, if any, is
+    superseded in the same transaction (one signed agreement per vendor, enforced by the
+    database too)."""
+    if not agreement.is_open:
+        raise ValidationError("Only a draft or an agreement in negotiation can be signed.")
+    if signed_on is None:
+        raise ValidationError({"signed_on": "Give the date it was signed."})
+    if signed_on > practice_today(agreement.organization):
+        raise ValidationError({"signed_on": "The signed date cannot be in the future."})
+    # Lock the vendor row: two people signing at once are serialised here.
+    BusinessAssociate.objects.select_for_update().filter(pk=agreement.vendor_id).first()
+    for previous in BusinessAssociateAgreement.objects.filter(
+        vendor_id=agreement.vendor_id, status=AgreementStatus.SIGNED
+    ).exclude(pk=agreement.pk):
+        previous.status = AgreementStatus.SUPERSEDED
+        previous.save(update_fields=["status", "updated_at"])
+    agreement.status = AgreementStatus.SIGNED
+    agreement.signed_on = signed_on
+    agreement.effective_on = effective_on or agreement.effective_on or signed_on
+    for name, value in signatories.items():
+        setattr(agreement, name, value)
+    _save(agreement)
+    vendor_baa_refresh(vendor=agreement.vendor)
+    return agreement
+
+
+@transaction.atomic
+def agreement_new_version(
+    *, agreement: BusinessAssociateAgreement, actor
+) -> BusinessAssociateAgreement:
+    """ "Supersede with new version": a draft copying the terms and checklist of ``agreement``.
+    The old one stays signed until the new one is signed (``baa_sign`` supersedes it)."""
+    if agreement.status not in (AgreementStatus.SIGNED, AgreementStatus.EXPIRED):
+        raise ValidationError("Only a signed or expired agreement can get a new version.")
+    new = BusinessAssociateAgreement(
+        organization=agreement.organization,
+        vendor=agreement.vendor,
+        status=AgreementStatus.DRAFT,
+        supersedes=agreement,
+        created_by=actor,
+        **{name: getattr(agreement, name) for name in COPIED_FIELDS},
+    )
+    new.effective_on = None
+    new.expires_on = None
+    _save(new)
+    states = {i.provision: i for i in agreement.checklist.all()}
+    for position, provision in enumerate(PROVISIONS):
+        old = states.get(provision.key)
+        ChecklistItem.objects.create(
+            organization=new.organization,
+            agreement=new,
+            provision=provision.key,
+            position=position,
+            # Carried over as a starting point; the review belongs to the old version.
+            state=old.state if old else ProvisionState.NOT_REVIEWED,
+            note=old.note if old else "",
+        )
+    vendor_baa_refresh(vendor=agreement.vendor)
+    return new
+
+
+@transaction.atomic
+def agreement_terminate(
+    *, agreement: BusinessAssociateAgreement, actor, terminated_on: date, reason: str
+) -> BusinessAssociateAgreement:
+    """End the agreement (kept on file; 164.504(e)(2)(ii)(J) return/destroy follows)."""
+    if agreement.status in (AgreementStatus.TERMINATED, AgreementStatus.SUPERSEDED):
+        raise ValidationError("This agreement is already ended.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Record why the agreement ends."})
+    if agreement.effective_on and terminated_on < agreement.effective_on:
+        raise ValidationError({"terminated_on": "The agreement was not yet in effect then."})
+    agreement.status = AgreementStatus.TERMINATED
+    agreement.terminated_on = terminated_on
+    agreement.termination_reason = reason
+    agreement.save(update_fields=["status", "terminated_on", "termination_reason", "updated_at"])
+    vendor_baa_refresh(vendor=agreement.vendor)
+    return agreement
+
+
+@transaction.atomic
+def checklist_update(
+    *, agreement: BusinessAssociateAgreement, actor, states: dict[str, str], notes=None
+) -> int:
+    """Record the review of provisions: ``{provision key: state}``. Rows whose state or note
+    changes get the reviewer and time. Returns the number of rows changed."""
+    notes = notes or {}
+    now = timezone.now()
+    changed = 0
+    for item in agreement.checklist.all():
+        state = states.get(item.provision, item.state)
+        if state not in ProvisionState.values:
+            raise ValidationError(f"Unknown state {state!r}.")
+        note = notes.get(item.provision, item.note)
+        if state != item.state or note != item.note:
+            item.state = state
+            item.note = note
+            item.reviewed_by = actor if state != ProvisionState.NOT_REVIEWED else None
+            item.reviewed_at = now if state != ProvisionState.NOT_REVIEWED else None
+            item.save(update_fields=["state", "note", "reviewed_by", "reviewed_at"])
+            changed += 1
+    if changed:
+        vendor_baa_refresh(vendor=agreement.vendor)
+    return changed
+
+
+@transaction.atomic
+def document_add(
+    *, agreement: BusinessAssociateAgreement, actor, upload, kind: str = DocumentKind.SIGNED
+) -> AgreementDocument:
+    """Validate (real, unencrypted PDF within the size limit) and store privately."""
+    document = AgreementDocument.from_upload(
+        upload,
+        organization=agreement.organization,
+        uploaded_by=actor,
+        agreement=agreement,
+        kind=kind,
+    )
+    try:
+        document.save()
+    except Exception:
+        document.file.delete(save=False)  # nothing stored when the row is not
+        raise
+    return document
+
+
+@transaction.atomic
+def amendment_add(
+    *,
+    agreement: BusinessAssociateAgreement,
+    actor,
+    amended_on: date,
+    summary: str,
+    upload=None,
+) -> Amendment:
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationError({"summary": "Summarise what the amendment changes."})
+    document = None
+    if upload is not None:
+        document = document_add(
+            agreement=agreement, actor=actor, upload=upload, kind=DocumentKind.AMENDMENT
+        )
+    amendment = Amendment.objects.create(
+        organization=agreement.organization,
+        agreement=agreement,
+        amended_on=amended_on,
+        summary=summary,
+        document=document,
+        created_by=actor,
+    )
+    vendor_baa_refresh(vendor=agreement.vendor)
+    return amendment

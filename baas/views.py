@@ -1,0 +1,331 @@
+"""Agreement pages: list, detail, create/edit, sign, new version, terminate, checklist,
+documents (upload by writers, download by any member) and amendments. Thin: parse, call a
+service, render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from oversight import files
+from oversight.choices import AuditAction
+from oversight.models import audit, rules_for
+from oversight.tenancy import (
+    get_for_member,
+    get_rw_for_member,
+    member_required,
+    scoped,
+    writer_required,
+)
+from vendors.models import BusinessAssociate
+
+from . import findings, services
+from .filtersets import AgreementFilterSet
+from .forms import (
+    AgreementForm,
+    AmendmentForm,
+    ChecklistForm,
+    DocumentForm,
+    SignForm,
+    TerminateForm,
+)
+from .models import (
+    AgreementDocument,
+    BusinessAssociateAgreement,
+    practice_facts,
+    vendor_facts,
+)
+
+PAGE_SIZE = 25
+
+
+def _agreements(request):
+    return scoped(request, BusinessAssociateAgreement).select_related("vendor")
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@member_required
+def agreement_list(request):
+    today = services.practice_today(request.practice)
+    filterset = AgreementFilterSet(
+        request.GET or None,
+        queryset=_agreements(request),
+        organization=request.practice,
+        today=today,
+    )
+    qs = filterset.qs.order_by("vendor__name", "-created_at", "-id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode(), "today": today}
+    return render(request, "baas/agreement_list.html", context)
+
+
+@member_required
+def agreement_detail(request, pk: int):
+    agreement = get_for_member(
+        request,
+        _agreements(request).select_related("vendor__organization", "supersedes", "created_by"),
+        pk=pk,
+    )
+    checklist = list(agreement.checklist.select_related("reviewed_by"))
+    amendments = list(agreement.amendments.select_related("document"))
+    documents = list(agreement.documents.select_related("uploaded_by"))
+    today = services.practice_today(request.practice)
+    vendor = agreement.vendor
+    warning = rules_for([request.practice.pk])[request.practice.pk][vendor.tier].first_warning_days
+    facts = agreement.facts(
+        provisions={i.provision: i.state for i in checklist}, amended=bool(amendments)
+    )
+    found = findings.agreement_findings(
+        facts, vendor_facts(vendor), practice_facts(request.practice), today, warning
+    )
+    can_write = request.membership.can_write
+    context = {
+        "agreement": agreement,
+        "vendor": vendor,
+        "checklist": checklist,
+        "checklist_form": ChecklistForm(items=checklist) if can_write else None,
+        "amendments": amendments,
+        "documents": documents,
+        "findings": found,
+        "counts": findings.counts(found),
+        "risk": findings.ce_risk(facts),
+        "cap": findings.cap_in_dollars(facts),
+        "exposure": findings.exposure(vendor_facts(vendor), practice_facts(request.practice)),
+        "notice_deadline": findings.renewal_notice_deadline(facts),
+        "newer": list(agreement.superseded_by.all()),
+        "can_write": can_write,
+        "practice": request.practice,
+    }
+    return render(request, "baas/agreement_detail.html", context)
+
+
+def _save_form(request, form, save) -> BusinessAssociateAgreement | None:
+    if not form.is_valid():
+        return None
+    agreement = form.save(commit=False)
+    agreement.organization = request.practice
+    try:
+        return save(agreement=agreement, actor=request.user)
+    except ValidationError as error:
+        _add_errors(form, error)
+        return None
+
+
+@writer_required
+def agreement_create(request):
+    initial = {}
+    vendor_id = request.GET.get("vendor", "")
+    if vendor_id.isdigit():
+        vendor = scoped(request, BusinessAssociate).filter(pk=vendor_id).first()
+        if vendor is not None:
+            initial["vendor"] = vendor.pk
+    form = AgreementForm(request.POST or None, initial=initial, organization=request.practice)
+    if request.method == "POST":
+        agreement = _save_form(request, form, services.agreement_create)
+        if agreement is not None:
+            messages.success(
+                request,
+                f"Agreement with {agreement.vendor.name} recorded. Review the provision "
+                "checklist, then mark it signed and upload the signed copy.",
+            )
+            return redirect(agreement)
+    return render(request, "baas/agreement_form.html", {"form": form})
+
+
+@member_required
+def agreement_edit(request, pk: int):
+    agreement = get_rw_for_member(request, _agreements(request), pk=pk)
+    form = AgreementForm(request.POST or None, instance=agreement, organization=request.practice)
+    if request.method == "POST":
+        saved = _save_form(request, form, services.agreement_update)
+        if saved is not None:
+            messages.success(request, "Agreement saved.")
+            return redirect(saved)
+    return render(request, "baas/agreement_form.html", {"form": form, "agreement": agreement})
+
+
+@member_required
+def agreement_sign(request, pk: int):
+    agreement = get_rw_for_member(request, _agreements(request), pk=pk)
+    form = SignForm(
+        request.POST or None,
+        agreement=agreement,
+        initial={
+            "effective_on": agreement.effective_on,
+            "practice_signatory_name": agreement.practice_signatory_name,
+            "practice_signatory_title": agreement.practice_signatory_title,
+            "vendor_signatory_name": agreement.vendor_signatory_name,
+            "vendor_signatory_title": agreement.vendor_signatory_title,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.baa_sign(agreement=agreement, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"The BAA with {agreement.vendor.name} is signed. Upload the signed copy.",
+            )
+            return redirect(agreement)
+    return render(
+        request,
+        "baas/action_form.html",
+        {
+            "form": form,
+            "agreement": agreement,
+            "title": "Mark signed",
+            "intro": "A signed agreement replaces the vendor's previous signed BAA, if any.",
+            "button": "Mark signed",
+        },
+    )
+
+
+@member_required
+@require_POST
+def agreement_new_version(request, pk: int):
+    agreement = get_rw_for_member(request, _agreements(request), pk=pk)
+    try:
+        new = services.agreement_new_version(agreement=agreement, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(agreement)
+    messages.success(
+        request,
+        "New version drafted from the current terms. The current BAA stays in force until "
+        "this one is signed.",
+    )
+    return redirect("agreement_edit", new.pk)
+
+
+@member_required
+def agreement_terminate(request, pk: int):
+    agreement = get_rw_for_member(request, _agreements(request), pk=pk)
+    form = TerminateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_terminate(
+                agreement=agreement,
+                actor=request.user,
+                terminated_on=form.cleaned_data["terminated_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Agreement terminated. It stays on file.")
+            return redirect(agreement)
+    return render(
+        request,
+        "baas/action_form.html",
+        {
+            "form": form,
+            "agreement": agreement,
+            "title": "Terminate",
+            "intro": "The agreement is kept on file. Remember the return or destruction of PHI "
+            "(164.504(e)(2)(ii)(J)).",
+            "button": "Terminate",
+            "danger": True,
+        },
+    )
+
+
+@member_required
+@require_POST
+def checklist_save(request, pk: int):
+    agreement = get_rw_for_member(request, _agreements(request), pk=pk)
+    items = list(agreement.checklist.all())
+    form = ChecklistForm(request.POST, items=items)
+    if form.is_valid():
+        changed = services.checklist_update(
+            agreement=agreement, actor=request.user, states=form.cleaned_data
+        )
+        messages.success(request, f"Checklist saved ({changed} row{'s' if changed != 1 else ''}).")
+    else:
+        messages.error(request, "Pick present, absent or not reviewed for each provision.")
+    return redirect(f"{agreement.get_absolute_url()}#checklist")
+
+
+@member_required
+def document_upload(request, pk: int):
+    agreement = get_rw_for_member(request, _agreements(request), pk=pk)
+    form = DocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = services.document_add(
+                agreement=agreement,
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+            )
+        except ValidationError as error:
+            form.add_error("file", error.messages)
+        else:
+            messages.success(request, f"{document.original_name} uploaded.")
+            return redirect(agreement)
+    return render(
+        request,
+        "baas/action_form.html",
+        {
+            "form": form,
+            "agreement": agreement,
+            "title": "Upload a document",
+            "intro": "A PDF (not password-protected), at most the size limit. It is stored "
+            "privately and only members of the practice can download it.",
+            "button": "Upload",
+            "multipart": True,
+        },
+    )
+
+
+@member_required
+def amendment_create(request, pk: int):
+    agreement = get_rw_for_member(request, _agreements(request), pk=pk)
+    form = AmendmentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.amendment_add(
+                agreement=agreement,
+                actor=request.user,
+                amended_on=form.cleaned_data["amended_on"],
+                summary=form.cleaned_data["summary"],
+                upload=form.cleaned_data.get("file"),
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                _add_errors(form, error)
+            else:
+                form.add_error("file", error.messages)
+        else:
+            messages.success(request, "Amendment recorded.")
+            return redirect(agreement)
+    return render(
+        request,
+        "baas/action_form.html",
+        {
+            "form": form,
+            "agreement": agreement,
+            "title": "Record an amendment",
+            "button": "Save amendment",
+            "multipart": True,
+        },
+    )
+
+
+@member_required
+def document_download(request, pk: int):
+    """Any member of the practice (viewers included); 404 for other practices."""
+    document = get_for_member(request, AgreementDocument, pk=pk)
+    audit(request, AuditAction.DOCUMENT_DOWNLOADED, obj=document)
+    return files.serve(document)

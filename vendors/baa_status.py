@@ -1,0 +1,126 @@
+"""The BAA status of each vendor, as the inventory shows it (filterable and sortable).
+
+The ``baas`` app keeps four fields of ``BusinessAssociate`` up to date whenever an agreement
+changes (``baa_state``, ``baa_expires_on``, ``baa_findings_critical``, ``baa_findings_warning``);
+what depends on today's date is computed here, at query time, against the tier's first BAA
+expiry warning (``oversight.models.rules_for``). A vendor that is onboarding or active, handles
+PHI and has no signed, current BAA is a **compliance gap**: the most urgent state everywhere.
+
+``derived_status`` (pure) and ``annotate`` (SQL) compute the same thing; both are tested.
+"""
+
+from datetime import date, timedelta
+
+from django.db import models
+from django.db.models import Case, IntegerField, Q, Value, When
+
+from .choices import ENGAGED_STATUSES
+
+
+class BaaState(models.TextChoices):
+    """Stored by ``baas``: the state of the vendor's agreement of reference."""
+
+    MISSING = "missing", "No agreement"
+    DRAFT = "draft", "Draft or in negotiation"
+    SIGNED = "signed", "Signed"
+    EXPIRED = "expired", "Expired"
+    TERMINATED = "terminated", "Terminated"
+
+
+class BaaStatus(models.TextChoices):
+    """Derived, most urgent first."""
+
+    GAP = "gap", "Compliance gap: PHI without a signed BAA"
+    EXPIRED = "expired", "Expired"
+    EXPIRING = "expiring", "Expiring soon"
+    DRAFT = "draft", "Draft or in negotiation"
+    MISSING = "missing", "Missing"
+    TERMINATED = "terminated", "Terminated"
+    CURRENT = "current", "Signed and current"
+    NOT_REQUIRED = "not_required", "Not required (no PHI)"
+
+
+RANK = {status: rank for rank, status in enumerate(BaaStatus.values)}
+
+
+def derived_status(
+    *,
+    baa_state: str,
+    baa_expires_on: date | None,
+    status: str,
+    handles_phi: bool,
+    today: date,
+    warning_days: int,
+) -> str:
+    """The vendor's BAA status on ``today`` (``warning_days``: the tier's first warning)."""
+    current = baa_state == BaaState.SIGNED and (baa_expires_on is None or baa_expires_on >= today)
+    if handles_phi and status in ENGAGED_STATUSES and not current:
+        return BaaStatus.GAP
+    if baa_state == BaaState.EXPIRED or (baa_state == BaaState.SIGNED and not current):
+        return BaaStatus.EXPIRED
+    if current:
+        if baa_expires_on is not None and baa_expires_on <= today + timedelta(days=warning_days):
+            return BaaStatus.EXPIRING
+        return BaaStatus.CURRENT
+    if baa_state == BaaState.DRAFT:
+        return BaaStatus.DRAFT
+    if baa_state == BaaState.TERMINATED:
+        return BaaStatus.TERMINATED
+    return BaaStatus.MISSING if handles_phi else BaaStatus.NOT_REQUIRED
+
+
+def conditions(today: date, warning_days_by_tier: dict[str, int]) -> dict[str, Q]:
+    """A Q per derived status, in rank order; the first that matches wins."""
+    current = Q(baa_state=BaaState.SIGNED) & (
+        Q(baa_expires_on__isnull=True) | Q(baa_expires_on__gte=today)
+    )
+    expiring = Q()
+    for tier, days in warning_days_by_tier.items():
+        expiring |= Q(tier=tier, baa_expires_on__lte=today + timedelta(days=days))
+    return {
+        BaaStatus.GAP: Q(handles_phi=True, status__in=ENGAGED_STATUSES) & ~current,
+        BaaStatus.EXPIRED: Q(baa_state=BaaState.EXPIRED)
+        | (Q(baa_state=BaaState.SIGNED) & ~current),
+        BaaStatus.EXPIRING: current & Q(baa_expires_on__isnull=False) & expiring,
+        BaaStatus.CURRENT: current,
+        BaaStatus.DRAFT: Q(baa_state=BaaState.DRAFT),
+        BaaStatus.TERMINATED: Q(baa_state=BaaState.TERMINATED),
+        BaaStatus.MISSING: Q(handles_phi=True),
+        BaaStatus.NOT_REQUIRED: Q(),
+    }
+
+
+def annotate(queryset, today: date, warning_days_by_tier: dict[str, int]):
+    """Add ``baa_status`` and ``baa_rank`` (0 = most urgent) to a vendor queryset."""
+    conds = conditions(today, warning_days_by_tier)
+    order = [
+        BaaStatus.GAP,
+        BaaStatus.EXPIRED,
+        BaaStatus.EXPIRING,
+        BaaStatus.CURRENT,
+        BaaStatus.DRAFT,
+        BaaStatus.TERMINATED,
+        BaaStatus.MISSING,
+    ]
+    return queryset.annotate(
+        baa_status=Case(
+            *[When(conds[s], then=Value(str(s))) for s in order],
+            default=Value(str(BaaStatus.NOT_REQUIRED)),
+            output_field=models.CharField(),
+        ),
+        baa_rank=Case(
+            *[When(conds[s], then=Value(RANK[s])) for s in order],
+            default=Value(RANK[BaaStatus.NOT_REQUIRED]),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def filter_status(queryset, status: str):
+    """Filter an annotated queryset on one derived status."""
+    return queryset.filter(baa_status=status)
+
+
+def warning_days_by_tier(rules_for_org: dict) -> dict[str, int]:
+    """``{tier: first warning days}`` from ``rules_for(...)[org_id]``."""
+    return {tier: rules.first_warning_days for tier, rules in rules_for_org.items()}
