@@ -219,7 +219,7 @@ STORAGES = {
             "STATICFILES_BACKEND",
             default="django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+            else "oversight.staticfiles.ManifestStaticFilesStorage",
         )
     },
 }
