@@ -288,3 +288,24 @@ def test_policy_of_another_practice_is_not_shown_or_changed(cast, login):
     page = login(cast.alice).get(reverse("tier_policy")).content.decode()
     assert "olivia@b.test" not in page
     assert rules_for([cast.practice.id])[cast.practice.id]["critical"].review_interval_months == 6
+
+
+def test_action_list_constant_query_count(cast, login, vendor):
+    client = login(cast.bob)
+    owner = MembershipFactory(organization=cast.practice)
+
+    def build(n):
+        for _ in range(n):
+            v = VendorFactory(organization=cast.practice)
+            ActionFactory(vendor=v, due_on=date(2026, 6, 1), owner=owner)
+
+    build(5)
+    url = reverse("action_list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as at_5:
+        assert client.get(url).status_code == 200
+    build(45)
+    with CaptureQueriesContext(connection) as at_50:
+        response = client.get(url)
+    assert len(at_50) == len(at_5), [q["sql"] for q in at_50.captured_queries]
+    assert response.content.decode().count("overdue</span>") == 50
