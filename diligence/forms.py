@@ -4,6 +4,7 @@ from oversight.models import Membership
 
 from .choices import ActionStatus, Answer, Control
 from .models import DueDiligenceRecord, FollowUpAction, Offboarding, VendorReview
+from .services import practice_today
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -59,6 +60,7 @@ class DiligenceRecordForm(forms.ModelForm):
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
+        self.organization = organization
         _members(self, "reviewer", organization)
         answers = {}
         if self.instance.pk:
@@ -81,6 +83,8 @@ class DiligenceRecordForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         performed, until = cleaned.get("performed_on"), cleaned.get("valid_until")
+        if performed and performed > practice_today(self.organization):
+            self.add_error("performed_on", "The date performed cannot be in the future.")
         if performed and until and until < performed:
             self.add_error("valid_until", "'Valid until' cannot be before the date performed.")
         return cleaned

@@ -75,6 +75,14 @@ class VendorDue:
         return tuple(e for e in self.evidence if e.state != DueState.OK)
 
 
+def _plus_months(day: date, months: int) -> date:
+    """``day`` + ``months``; a date past the calendar's end (year 9999) stays at its end."""
+    try:
+        return add_months(day, months)
+    except (OverflowError, ValueError):
+        return date.max
+
+
 def next_review_due(facts: VendorFacts, rules: TierRules) -> date | None:
     """The date the next full review is due, or None (not engaged, or no PHI)."""
     if not facts.overseen:
@@ -85,8 +93,8 @@ def next_review_due(facts: VendorFacts, rules: TierRules) -> date | None:
         starts = [d for d in (facts.engaged_on, changed) if d is not None]
         if not starts:
             return None
-        return add_months(max(starts), interval)
-    due = add_months(facts.last_review_on, interval)
+        return _plus_months(max(starts), interval)
+    due = _plus_months(facts.last_review_on, interval)
     if changed is not None and changed > facts.last_review_on and due < changed:
         return changed
     return due
@@ -95,7 +103,7 @@ def next_review_due(facts: VendorFacts, rules: TierRules) -> date | None:
 def evidence_expires_on(evidence: Evidence, rules: TierRules) -> date:
     if evidence.valid_until is not None:
         return evidence.valid_until
-    return add_months(evidence.performed_on, rules.evidence_valid_months)
+    return _plus_months(evidence.performed_on, rules.evidence_valid_months)
 
 
 def current_evidence(evidence) -> list[Evidence]:
@@ -125,7 +133,10 @@ def vendor_due(facts: VendorFacts, today: date, rules: TierRules) -> VendorDue:
 
 
 def certificate_due(ended_on: date, rules: TierRules) -> date:
-    return ended_on + timedelta(days=rules.certificate_days)
+    try:
+        return ended_on + timedelta(days=rules.certificate_days)
+    except OverflowError:
+        return date.max
 
 
 def state(due: date | None, today: date, rules: TierRules) -> DueState:

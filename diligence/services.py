@@ -112,6 +112,8 @@ def diligence_record_save(
     _check_member(record.organization, record.reviewer, "reviewer")
     if record.vendor.organization_id != record.organization_id:
         raise ValidationError("The vendor is not in this practice.")
+    if record.performed_on > practice_today(record.organization):
+        raise ValidationError({"performed_on": "The date performed cannot be in the future."})
     if record.valid_until and record.valid_until < record.performed_on:
         raise ValidationError({"valid_until": "'Valid until' cannot be before the date performed."})
     record.save()

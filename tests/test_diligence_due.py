@@ -309,3 +309,18 @@ def test_action_list_constant_query_count(cast, login, vendor):
         response = client.get(url)
     assert len(at_50) == len(at_5), [q["sql"] for q in at_50.captured_queries]
     assert response.content.decode().count("overdue</span>") == 50
+
+
+def test_backfill_gives_existing_vendors_the_same_schedule_as_the_service(cast, vendor):
+    import importlib
+
+    from django.apps import apps
+
+    ReviewFactory(vendor=vendor, reviewed_on=date(2025, 2, 1))
+    other = VendorFactory(organization=cast.practice, phi_access_began=date(2023, 5, 1))
+    expected = dict(VendorSchedule.objects.values_list("vendor_id", "next_review_due"))
+    VendorSchedule.objects.all().delete()
+    module = importlib.import_module("diligence.migrations.0002_backfill_schedules")
+    module.backfill(apps, None)
+    assert dict(VendorSchedule.objects.values_list("vendor_id", "next_review_due")) == expected
+    assert expected[vendor.id] == date(2027, 2, 1) and expected[other.id] == date(2025, 5, 1)

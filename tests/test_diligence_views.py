@@ -254,6 +254,10 @@ def test_bad_dates_get_field_errors(cast, login, vendor):
     assert response.status_code == 200
     assert "cannot be before the date performed" in response.content.decode()
     response = client.post(
+        reverse("diligence_create", args=[vendor.pk]), record_data(performed_on="2026-07-01")
+    )
+    assert "cannot be in the future" in response.content.decode()
+    response = client.post(
         reverse("diligence_create", args=[vendor.pk]), record_data(performed_on="not a date")
     )
     assert response.status_code == 200
@@ -567,3 +571,22 @@ def _docx() -> SimpleUploadedFile:
 @pytest.fixture
 def _unused():  # keep OffboardingFactory importable for other tests
     return OffboardingFactory
+
+
+def test_vendor_with_a_far_future_date_still_saves_and_shows(cast, login, vendor):
+    client = login(cast.bob)
+    response = client.post(
+        reverse("vendor_edit", args=[vendor.pk]),
+        {
+            "name": vendor.name,
+            "category": vendor.category,
+            "status": vendor.status,
+            "access_level": vendor.access_level,
+            "phi_electronic": "on",
+            "criticality": vendor.criticality,
+            "phi_access_began": "9999-12-31",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get(vendor.get_absolute_url()).status_code == 200
+    assert client.get(reverse("work_queue")).status_code == 200

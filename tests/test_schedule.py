@@ -164,3 +164,11 @@ def test_vendor_without_phi_has_nothing_due():
     f = facts(handles_phi=False, evidence=(Evidence(1, "soc2_type2", date(2020, 1, 1)),))
     assert schedule.next_review_due(f, HIGH) is None
     assert schedule.vendor_due(f, date(2026, 1, 1), HIGH).evidence == ()
+
+
+def test_dates_at_the_end_of_the_calendar_do_not_crash():
+    f = facts(engaged_on=date(9999, 6, 1))
+    assert schedule.next_review_due(f, HIGH) == date.max
+    late = Evidence(1, "soc2_type2", date(9999, 6, 1))
+    assert schedule.evidence_expires_on(late, HIGH) == date.max
+    assert schedule.certificate_due(date(9999, 12, 20), HIGH) == date.max
