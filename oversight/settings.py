@@ -53,13 +53,14 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     # The product, lowest layer first:
-    # binder -> reminders -> baas, diligence -> vendors -> oversight.
+    # dashboard, binder -> reminders -> baas, diligence -> vendors -> oversight.
     "oversight",
     "vendors",
     "diligence",
     "baas",
     "reminders",
     "binder",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

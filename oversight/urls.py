@@ -33,6 +33,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("practice/", include(practice_patterns)),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("", include("dashboard.urls")),
     path("", include("binder.urls")),
     path("", include("baas.urls")),
     path("", include("diligence.urls")),
