@@ -22,6 +22,10 @@ The rules, in one place:
     - a compliance gap (an engaged vendor with PHI and no signed current BAA) and an expired BAA
       are overdue from their first day (45 CFR 164.502(e), 164.308(b): no PHI without a BAA).
       A gap is its own stage, GAP.
+    - an expiry warning and an auto-renewal notice deadline end on their date: once it has
+      passed there is nothing left to warn about (the expired BAA and the compliance gap are
+      reminded as items of their own). An expired BAA of a vendor that already has a compliance
+      gap item is folded into the gap (one situation, one stream of reminders).
 - **Recipient**: the vendor's internal owner, else every admin of the practice; escalations go
   to every admin (an admin who owns the item gets the escalation instead of the plain overdue).
 - **When**: a member who chose immediate emails gets each reminder at once; a digest member
@@ -50,6 +54,8 @@ FORECAST_DAYS = 400
 
 # Kinds that are overdue from their first day.
 OVERDUE_AT_ONCE = frozenset({DueKind.COMPLIANCE_GAP, DueKind.BAA_EXPIRED})
+# Kinds that end on their date (warnings only, never overdue).
+WARNING_ONLY = frozenset({DueKind.BAA_EXPIRY, DueKind.RENEWAL_NOTICE})
 # Stages no preference can hold back for a digest.
 UNMUTABLE = frozenset({Stage.GAP, Stage.ESCALATION})
 
@@ -142,6 +148,8 @@ def stages_on(item: DueItem, day: date, rules: TierRules) -> list[tuple[Stage, i
     elif days_left >= 0:
         crossed = [t for t in warning_thresholds(item.kind, rules) if days_left <= t]
         return [(Stage.WARNING, min(crossed))] if crossed else []
+    elif item.kind in WARNING_ONLY:
+        return []
     else:
         overdue = -days_left
     first = Stage.GAP if item.kind == DueKind.COMPLIANCE_GAP else Stage.OVERDUE
@@ -228,7 +236,11 @@ def plan(
     admins = [m for m in members if m.role == ADMIN]
     result = Plan(reminders=[], errors=[])
     seen = set(existing)
+    items = list(items)
+    gap_vendors = {i.vendor_id for i in items if i.kind == DueKind.COMPLIANCE_GAP}
     for item in items:
+        if item.kind == DueKind.BAA_EXPIRED and item.vendor_id in gap_vendors:
+            continue  # the compliance gap reminders say it (see the module docstring)
         try:
             planned = plan_item(
                 item,

@@ -305,3 +305,20 @@ def test_forecast_says_when_the_next_reminder_of_each_item_goes_out():
         ("action:1", date(2026, 5, 6), Stage.OVERDUE, 1),  # re-sent 7 days after it fell due
         ("baa:1", DUE - timedelta(days=30), Stage.WARNING, 30),
     ]
+
+
+@pytest.mark.parametrize("kind", [DueKind.BAA_EXPIRY, DueKind.RENEWAL_NOTICE])
+def test_expiry_and_renewal_warnings_end_on_their_date(kind):
+    rules = DEFAULT_RULES["critical"]
+    item = make_item(kind=kind, tier="critical", due_date=DUE)
+    assert stages_on(item, DUE, rules) == [(Stage.WARNING, 7)]
+    assert stages_on(item, DUE + timedelta(days=1), rules) == []
+    assert stages_on(item, DUE + timedelta(days=60), rules) == []
+
+
+def test_an_expired_baa_of_a_vendor_with_a_gap_is_folded_into_the_gap():
+    expired = make_item(key="baa:1:expired", kind=DueKind.BAA_EXPIRED, due_date=DUE, vendor_id=1)
+    gap = make_item(key="gap:vendor:1", kind=DueKind.COMPLIANCE_GAP, due_date=DUE, vendor_id=1)
+    other = make_item(key="baa:2:expired", kind=DueKind.BAA_EXPIRED, due_date=DUE, vendor_id=2)
+    result = run([expired, gap, other], at(DUE + timedelta(days=1)), members=[ADMIN2])
+    assert sorted(p.item.key for p in result.reminders) == ["baa:2:expired", "gap:vendor:1"]

@@ -246,7 +246,8 @@ def test_send_reminders_dry_run_prints_and_writes_nothing(cast, vendor, provider
     call_command("send_reminders", "--dry-run", "--now", "2026-05-31T05:00-04:00", stdout=out)
     text = out.getvalue()
     assert "Would record 1 reminder" in text
-    assert "ChartWell EHR (critical): BAA expires, warning 30" in text and "bob@a.test" in text
+    assert "ChartWell EHR (critical): BAA expires, due 2026-06-30, within 30 days" in text
+    assert "[warning 30] -> bob@a.test" in text
     assert Reminder.objects.count() == 0 and SweepError.objects.count() == 0
     assert mail.outbox == []
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from reminders import services
+from reminders import policy, services
 
 
 class Command(BaseCommand):
@@ -43,18 +43,20 @@ class Command(BaseCommand):
         )
         for org, p in result.planned:
             when = (
-                "now"
+                "at once"
                 if p.immediate
                 else f"digest {p.send_after.astimezone(org.tzinfo):%Y-%m-%d %H:%M %Z}"
             )
+            what = policy.describe(p.stage, p.threshold, p.item.due_date)
             self.stdout.write(
-                f"  [{org.name}] {p.item.vendor_name} ({p.item.tier}): {p.item.title}, "
-                f"{p.stage} {p.threshold}, due {p.item.due_date} "
-                f"-> {result.emails.get(p.recipient_id)} ({when})"
+                f"  [{org.name}] {p.item.vendor_name} ({p.item.tier}): {p.item.title}, {what} "
+                f"[{p.stage} {p.threshold}] -> {result.emails.get(p.recipient_id)} ({when})"
             )
         if dry_run:
+            at_once = sum(1 for _, p in result.planned if p.immediate)
             self.stdout.write(
-                f"Ready to send now: {len(result.ready_immediate)} immediate reminder(s), "
+                f"{at_once} would go out at once, {len(result.planned) - at_once} in digests; "
+                f"already waiting and due now: {len(result.ready_immediate)} reminder(s), "
                 f"{len(result.ready_digest)} digest(s)."
             )
         else:
