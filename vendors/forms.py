@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from django import forms
 
 from oversight.models import Membership
@@ -5,6 +7,9 @@ from oversight.models import Membership
 from . import activation
 from .choices import PhiType, RelationshipStatus, Tier
 from .models import BusinessAssociate, Subcontractor, VendorContact
+
+# Earlier dates are typos: HIPAA itself dates from 1996.
+EARLIEST_DATE = date(1990, 1, 1)
 
 
 class VendorForm(forms.ModelForm):
@@ -72,6 +77,17 @@ class VendorForm(forms.ModelForm):
         if duplicates.exists():
             raise forms.ValidationError("A vendor with this name is already in your inventory.")
         return name
+
+    def clean_phi_access_began(self):
+        # A typo such as 0202 or 9999 would otherwise flow into every date computed from it.
+        value = self.cleaned_data.get("phi_access_began")
+        if value is not None:
+            latest = date.today() + timedelta(days=5 * 366)
+            if not (EARLIEST_DATE <= value <= latest):
+                raise forms.ValidationError(
+                    f"Enter a date between {EARLIEST_DATE:%Y} and {latest:%Y}."
+                )
+        return value
 
     def clean_record_count(self):
         value = self.cleaned_data.get("record_count")
