@@ -3,12 +3,15 @@
 - ``vendors.activation``: a vendor that handles PHI cannot go active without a signed,
   current BAA unless a reason is recorded;
 - ``vendors.panels``: the BAA section of the vendor page;
-- ``oversight.due``: BAA expiry, expired BAA, auto-renewal notice and compliance-gap items.
+- ``oversight.due``: BAA expiry, expired BAA, auto-renewal notice and compliance-gap items;
+- a ``post_save`` receiver on the vendor that recounts its BAA findings when it is edited.
 """
 
 from datetime import date, timedelta
 
 from django.db.models import Q
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.urls import reverse
 
 from oversight import due
@@ -21,7 +24,7 @@ from vendors.models import BusinessAssociate
 from . import findings
 from .choices import AgreementStatus
 from .models import BusinessAssociateAgreement, practice_facts, vendor_facts
-from .services import practice_today, reference_agreement
+from .services import practice_today, reference_agreement, vendor_baa_refresh
 
 
 def _has_current_signed(vendor, today: date) -> bool:
@@ -186,3 +189,17 @@ def baa_due_items(org_ids, today: date, rules: dict):
             )
         )
     return items
+
+
+@receiver(post_save, sender=BusinessAssociate, dispatch_uid="baas_vendor_saved")
+def vendor_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    """A vendor's facts (records held, subcontractors, PHI access date, tier) feed its BAA
+    findings: recount them when the vendor is edited. The inventory cannot call us (imports
+    flow one way), hence a signal. ``vendor_baa_refresh`` writes with ``update()``, so this
+    does not recurse."""
+    if raw or not instance.pk:
+        return
+    if update_fields is not None and set(update_fields) <= {"archived_at", "updated_at"}:
+        return
+    if BusinessAssociateAgreement.objects.filter(vendor_id=instance.pk).exists():
+        vendor_baa_refresh(vendor=instance)

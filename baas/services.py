@@ -339,3 +339,23 @@ def amendment_add(
     )
     vendor_baa_refresh(vendor=agreement.vendor)
     return amendment
+
+
+def baa_refresh_practice(*, organization, today: date | None = None) -> int:
+    """Recount every vendor's BAA findings (the time-dependent ones: expiring, renewal
+    notice). For a nightly sweep; one vendor at a time, each in its own transaction so one
+    bad record does not stop the rest. Returns the number of vendors refreshed."""
+    today = today or practice_today(organization)
+    vendor_ids = (
+        BusinessAssociateAgreement.objects.filter(organization=organization)
+        .values_list("vendor_id", flat=True)
+        .distinct()
+    )
+    done = 0
+    for vendor in BusinessAssociate.objects.filter(pk__in=list(vendor_ids)).select_related(
+        "organization"
+    ):
+        with transaction.atomic():
+            vendor_baa_refresh(vendor=vendor, today=today)
+        done += 1
+    return done

@@ -1,7 +1,7 @@
 """Agreement writes: database constraints, signing supersedes, the vendor's stored BAA state,
 the derived BAA status (SQL and Python agree), activation check and due items."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from baas import services
-from baas.choices import AgreementStatus, ProvisionState
+from baas.choices import AgreementStatus, CarveOut, ProvisionState
 from baas.models import BusinessAssociateAgreement, ChecklistItem
 from oversight import due
 from oversight.models import rules_for
@@ -238,3 +238,67 @@ def test_cap_in_dollars_on_the_model(vendor):
         vendor, cap_kind="fees_months", cap_months=6, annual_contract_value=Decimal("12000")
     )
     assert agreement.cap_dollars == Decimal("6000")
+
+
+def test_editing_the_vendor_recounts_its_findings(vendor):
+    from vendors.services import vendor_save
+
+    make_signed(
+        vendor,
+        checklist=ALL_PRESENT,
+        breach_notice_days=10,
+        indemnification="mutual",
+        cap_kind="fixed",
+        cap_amount=Decimal("1000000"),
+        carve_outs=list(CarveOut.values),
+    )
+    assert fresh(vendor).baa_findings_warning == 0
+    vendor = fresh(vendor)
+    vendor.record_count = 50_000  # exposure $20.4M: now above the $1M cap
+    vendor_save(vendor=vendor, actor=None)
+    assert fresh(vendor).baa_findings_warning == 1
+
+
+def test_nightly_refresh_counts_a_baa_entering_its_warning_window(cast):
+    vendor = VendorFactory(organization=cast.practice, criticality="low")
+    with time_machine.travel(datetime(2026, 1, 1, 17, tzinfo=UTC)):
+        make_signed(
+            vendor,
+            checklist=ALL_PRESENT,
+            breach_notice_days=10,
+            indemnification="mutual",
+            cap_kind="none",
+            expires_on=date(2026, 12, 31),
+        )
+        assert fresh(vendor).baa_findings_warning == 0
+    # Noon in the practice's time zone: 'today' is the practice's local date.
+    with time_machine.travel(datetime(2026, 12, 1, 17, tzinfo=UTC)):
+        assert services.baa_refresh_practice(organization=cast.practice) == 1
+    assert fresh(vendor).baa_findings_warning == 1  # "expires in 30 days"
+
+
+def test_admin_pages_for_agreements_documents_and_checklist(
+    admin_client, vendor, settings, tmp_path
+):
+    from django.urls import reverse
+
+    from .baas_factories import pdf_upload
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "base_url": None},
+        },
+    }
+    agreement = make_signed(vendor)
+    services.document_add(agreement=agreement, actor=None, upload=pdf_upload())
+    for name in ("businessassociateagreement", "agreementdocument", "checklistitem", "amendment"):
+        response = admin_client.get(
+            reverse(f"admin:baas_{name}_changelist") + "?organization__id__exact=1"
+        )
+        assert response.status_code == 200, name
+    page = admin_client.get(
+        reverse("admin:baas_businessassociateagreement_change", args=[agreement.pk])
+    )
+    assert page.status_code == 200 and vendor.name in page.content.decode()

@@ -1,0 +1,79 @@
+"""Real Chromium: a manager closes a compliance gap by recording, signing and uploading a BAA
+and ticking its checklist; the vendor leaves the "gap" filter of the inventory."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+
+from baas.demo import minimal_pdf
+from baas.provisions import PROVISIONS
+from oversight.demo import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+VENDOR = "FrontDesk Scheduling SaaS"
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo")
+
+
+def sign_in(page, live_server, email):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def gap_rows(page, live_server):
+    page.goto(f"{live_server.url}/vendors/?baa=gap")
+    return page.locator("#vendors tbody tr", has_text=VENDOR)
+
+
+def test_signed_baa_closes_the_gap(page, live_server, demo, tmp_path):
+    sign_in(page, live_server, "manager@riverside.example")
+    rows = gap_rows(page, live_server)
+    assert rows.count() == 1
+    assert "Gap: no signed BAA" in rows.inner_text()
+
+    rows.locator("a").first.click()
+    page.wait_for_selector("#baa-panel")
+    assert "No signed, current BAA" in page.inner_text("#baa-panel")
+    page.click("#baa-panel >> text=Add agreement")
+    page.select_option("#id_template_source", "negotiated")
+    page.fill("#id_breach_notice_days", "10")
+    page.select_option("#id_indemnification", "mutual")
+    page.select_option("#id_cap_kind", "none")
+    page.click("#agreement-form button[type=submit]")
+    page.wait_for_selector("#checklist-form")
+
+    # Tick the checklist: every provision present.
+    for provision in PROVISIONS:
+        page.check(f"#checklist-form input[name={provision.key}][value=present]")
+    page.click("#save-checklist")
+    page.wait_for_selector("text=Checklist saved")
+    assert "required provisions not reviewed" not in page.inner_text("body")
+
+    page.click("#mark-signed")
+    signed = date.today() - timedelta(days=1)
+    page.fill("#id_signed_on", signed.isoformat())
+    page.fill("#id_practice_signatory_name", "Dana Whitfield")
+    page.fill("#id_vendor_signatory_name", "Pat Vendor")
+    page.click("#action-form button[type=submit]")
+    page.wait_for_selector("text=is signed")
+
+    pdf = tmp_path / "FrontDesk BAA signed.pdf"
+    pdf.write_bytes(minimal_pdf("FrontDesk BAA"))
+    page.click("#upload-document")
+    page.set_input_files("#id_file", str(pdf))
+    page.click("#action-form button[type=submit]")
+    page.wait_for_selector("#documents >> text=FrontDesk BAA signed.pdf")
+
+    assert gap_rows(page, live_server).count() == 0
+    page.goto(f"{live_server.url}/vendors/?baa=current")
+    row = page.locator("#vendors tbody tr", has_text=VENDOR)
+    assert "Signed, current" in row.inner_text()
+    page.screenshot(path="test-artifacts/baa-gap-closed.png", full_page=True)
