@@ -140,10 +140,13 @@ def action_items(org_ids, today: date, rules):
             f"action:{action.id}",
             action.due_on,
             vendor,
-            f"Follow-up action: {action.description[:80]}",
+            # The description is free text: it stays out of the title, which reminder emails
+            # use (no PHI in email), and is shown only in the app.
+            "Follow-up action overdue" if state == DueState.OVERDUE else "Follow-up action due",
             reverse("action_edit", args=[action.id]),
             action.owner_id or vendor.owner_id,
             state,
+            detail=action.description[:120],
         )
 
 

@@ -334,13 +334,20 @@ def work_queue(request):
     practice = request.practice
     today = services.practice_today(practice)
     items = due.collect([practice.id], today, rules_for([practice.id]))
+    owners = {m.pk: m for m in Membership.objects.for_org(practice).select_related("user")}
     mine = bool(request.GET.get("mine"))
+    owner = request.GET.get("owner", "")
     if mine:
-        items = [i for i in items if i.owner_membership_id == request.membership.pk]
+        owner = str(request.membership.pk)
+    if owner == "none":
+        items = [i for i in items if i.owner_membership_id is None]
+    elif owner.isdigit() and int(owner) in owners:
+        items = [i for i in items if i.owner_membership_id == int(owner)]
+    else:
+        owner = ""
     items.sort(
         key=lambda i: (_urgency(i, today), TIER_RANK.get(i.tier, 9), i.due_date, i.vendor_name)
     )
-    owners = {m.pk: m for m in Membership.objects.for_org(practice).select_related("user")}
     rows = [
         {
             "item": item,
@@ -350,5 +357,11 @@ def work_queue(request):
         }
         for item in items
     ]
-    context = {"rows": rows, "mine": mine, "today": today}
+    context = {
+        "rows": rows,
+        "mine": mine,
+        "owner": owner,
+        "owners": sorted(owners.values(), key=lambda m: m.display_name.lower()),
+        "today": today,
+    }
     return render(request, "diligence/work_queue.html", context)

@@ -89,6 +89,9 @@ def test_action_items_open_only(cast, vendor):
     done = ActionFactory(vendor=vendor, due_on=date(2026, 6, 1), status=ActionStatus.DONE)
     found = items(cast.practice)
     assert found[f"action:{overdue.id}"].owner_membership_id == cast.bob.id
+    # Free text stays out of the title that reminder emails use.
+    assert found[f"action:{overdue.id}"].title == "Follow-up action overdue"
+    assert found[f"action:{overdue.id}"].extra["detail"] == overdue.description
     assert f"action:{later.id}" not in found and f"action:{done.id}" not in found
 
 
@@ -168,7 +171,9 @@ def test_work_queue_sorted_overdue_first_then_tier(cast, login):
     ActionFactory(vendor=low, due_on=date(2026, 6, 1), description="Overdue on low")
     ActionFactory(vendor=high, due_on=date(2026, 6, 10), description="Overdue on high")
     rows = _queue_rows(login(cast.charlie))
-    titles = [r.split("Follow-up action: ")[1].split("<")[0] for r in rows if "Follow-up" in r]
+    titles = [
+        r.split('class="small text-muted">')[1].split("<")[0] for r in rows if "Follow-up" in r
+    ]
     assert titles == ["Overdue on high", "Overdue on low", "Soon on low"]
     assert "Overdue 14 days" in rows[1]
 
@@ -176,10 +181,19 @@ def test_work_queue_sorted_overdue_first_then_tier(cast, login):
 def test_work_queue_my_items(cast, login, vendor):
     ActionFactory(vendor=vendor, due_on=date(2026, 6, 1), owner=cast.bob, description="Bob's")
     ActionFactory(vendor=vendor, due_on=date(2026, 6, 1), owner=cast.alice, description="Alice's")
+    ActionFactory(vendor=vendor, due_on=date(2026, 6, 1), description="Nobody's")
     mine = _queue_rows(login(cast.bob), "?mine=1")
     assert len(mine) == 1 and "Bob&#x27;s" in mine[0]
     everyone = _queue_rows(login(cast.bob))
     assert len(everyone) >= 2
+    alices = _queue_rows(login(cast.bob), f"?owner={cast.alice.pk}")
+    assert len(alices) == 1 and "Alice&#x27;s" in alices[0]
+    # An owner of another practice, or nonsense, shows everything rather than failing.
+    assert len(_queue_rows(login(cast.bob), f"?owner={cast.olivia.pk}")) == len(everyone)
+    assert len(_queue_rows(login(cast.bob), "?owner=%00abc")) == len(everyone)
+    unowned = _queue_rows(login(cast.bob), "?owner=none")
+    assert any("Nobody&#x27;s" in r for r in unowned)
+    assert not any("Alice&#x27;s" in r or "Bob&#x27;s" in r for r in unowned)
 
 
 def test_work_queue_constant_query_count(cast, login):
