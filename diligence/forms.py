@@ -72,6 +72,7 @@ class DiligenceRecordForm(forms.ModelForm):
                 choices=[("", "not assessed"), *Answer.choices],
                 required=False,
                 initial=existing.answer if existing else "",
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
             self.fields[f"note_{control}"] = forms.CharField(
                 label=f"Note on {label.lower()}",

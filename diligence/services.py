@@ -12,6 +12,7 @@ from oversight.files import IMAGES, OFFICE, PDF
 from oversight.models import rules_for
 from vendors.choices import RelationshipStatus
 from vendors.models import BusinessAssociate, TierChange
+from vendors.services import vendor_save
 
 from . import schedule
 from .choices import ActionStatus, Disposition
@@ -218,7 +219,20 @@ def offboarding_save(*, offboarding: Offboarding, actor, certificate=None) -> Of
     offboarding.save()
     if certificate is not None:
         certificate_add(offboarding=offboarding, upload=certificate, actor=actor)
+    _vendor_status_follows(offboarding, actor)
     return offboarding
+
+
+def _vendor_status_follows(offboarding: Offboarding, actor) -> None:
+    """Starting an offboarding moves the vendor to "offboarding"; once the relationship has
+    ended it is "terminated" (which starts the disposition-certificate clock)."""
+    vendor = offboarding.vendor
+    ended = offboarding.ended_on and offboarding.ended_on <= practice_today(vendor.organization)
+    target = RelationshipStatus.TERMINATED if ended else RelationshipStatus.OFFBOARDING
+    if vendor.status in (RelationshipStatus.TERMINATED, target):
+        return
+    vendor.status = target
+    vendor_save(vendor=vendor, actor=actor)
 
 
 def certificate_add(*, offboarding: Offboarding, upload, actor) -> DispositionCertificate:

@@ -510,6 +510,13 @@ def test_offboarding_disposition_rules_and_certificate(cast, login, vendor, priv
     assert response.status_code == 302
     offboarding = Offboarding.objects.get(vendor=vendor)
     assert offboarding.certificates.get().original_name == "destruction.pdf"
+    vendor.refresh_from_db()
+    assert vendor.status == RelationshipStatus.OFFBOARDING
+    response = client.post(url, {**data, "disposition": "destroyed", "ended_on": "2026-06-14"})
+    assert response.status_code == 302
+    vendor.refresh_from_db()
+    assert vendor.status == RelationshipStatus.TERMINATED
+    assert Offboarding.objects.filter(vendor=vendor).count() == 1
     page = client.get(vendor.get_absolute_url()).content.decode()
     assert "destruction.pdf" in page and "PHI destroyed" in page
     assert "Offboarding started" in page  # on the timeline
