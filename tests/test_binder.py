@@ -58,6 +58,17 @@ def test_binder_for_demo_practice(
     assert "Riverside Family Medicine" in text
     assert "ChartWell EHR" in text and "Hosts or stores ePHI" in text
     assert "Lakeview" not in text, "another practice never appears"
+    for section in (
+        "Business associate agreement",
+        "Required provision",
+        "164.504(e)(2)(ii)(J)",
+        "Findings",
+        "Due diligence",
+        "Periodic reviews",
+        "Follow-up actions",
+        "Reminders sent",
+    ):
+        assert section in text, section
 
     archive = zipfile.ZipFile(
         io.BytesIO(
@@ -72,6 +83,8 @@ def test_binder_for_demo_practice(
         assert hashlib.sha256(archive.read(row["path"])).hexdigest() == row["sha256"]
     inventory = archive.read("inventory.csv").decode()
     assert "ChartWell EHR" in inventory
+    documents = [row["path"] for row in manifest if row["path"].startswith("documents/")]
+    assert any(p.startswith("documents/chartwell-ehr/") and p.endswith(".pdf") for p in documents)
     actions = set(
         AuditEvent.objects.filter(organization=demo_admin.organization).values_list(
             "action", flat=True
