@@ -8,6 +8,7 @@ How a reminder travels (also in ``docs/architecture.md``):
    record, inserts the rows with ``bulk_create(ignore_conflicts=True)`` (the unique constraint
    makes a second sweep harmless), then enqueues delivery of every pending row whose time has
    come: one task per immediate row, one per digest recipient (ids only, ``delay_on_commit``).
+   A pending row whose item is no longer due (done before the digest hour) is cancelled.
 2. ``deliver_reminder`` / ``deliver_digest`` claim their rows with one conditional UPDATE
    (``pending -> sending``): of two workers, only one can win. Then they send, record a
    ``DeliveryAttempt`` and mark the rows sent; a temporary SMTP failure (4xx, connection refused,
@@ -63,6 +64,7 @@ class SweepResult:
     planned: list = field(default_factory=list)  # (organization, policy.Planned)
     created: int = 0
     recovered: int = 0
+    cancelled: int = 0  # pending reminders whose item is no longer due
     errors: list = field(default_factory=list)  # (organization, key, message)
     ready_immediate: list = field(default_factory=list)  # reminder ids
     ready_digest: list = field(default_factory=list)  # recipient membership ids
@@ -209,6 +211,9 @@ def sweep(
             result.errors.append((org, "", message))
             if not dry_run:
                 _record_error(org, now, "", "", message)
+    if not dry_run:
+        swept = [o.id for o in orgs if o.id not in failed]
+        result.cancelled = _cancel_no_longer_due(swept, items)
     ready = Reminder.objects.filter(
         organization_id__in=org_ids, status=ReminderStatus.PENDING, send_after__lte=now
     ).values_list("id", "immediate", "recipient_id")
@@ -220,6 +225,26 @@ def sweep(
             digest.add(recipient_id)
     result.ready_digest = sorted(r for r in digest if r is not None)
     return result
+
+
+def _cancel_no_longer_due(org_ids, items_by_org) -> int:
+    """Pending reminders whose item is no longer due (the review was recorded, the BAA renewed
+    before the digest hour...) are cancelled rather than sent stale. Only for practices whose
+    items were collected in this sweep."""
+    current = {
+        (item.organization_id, item.key, item.due_date)
+        for org_id in org_ids
+        for item in items_by_org.get(org_id, ())
+    }
+    pending = Reminder.objects.filter(
+        organization_id__in=org_ids, status=ReminderStatus.PENDING
+    ).values_list("id", "organization_id", "key", "due_date")
+    stale = [pk for pk, org_id, key, due_date in pending if (org_id, key, due_date) not in current]
+    if not stale:
+        return 0
+    return Reminder.objects.filter(id__in=stale, status=ReminderStatus.PENDING).update(
+        status=ReminderStatus.CANCELLED, last_error="No longer due when it was to be sent."
+    )
 
 
 def run_sweep(*, now=None, organization_ids=None, synchronous: bool = False) -> SweepResult:

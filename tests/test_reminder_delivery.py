@@ -146,9 +146,16 @@ def test_a_550_fails_at_once_is_shown_and_an_admin_can_resend(
 
 
 def test_a_worker_that_dies_after_claiming_is_recovered_after_the_lease_and_sent_once(
-    reminder, django_capture_on_commit_callbacks, monkeypatch
+    cast, reminder, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr(due, "_providers", [])
+    # The item is still due (the same item the row was recorded for).
+    still_due = make_item(
+        org_id=reminder.organization_id,
+        key=reminder.key,
+        due_date=reminder.due_date,
+        owner=cast.bob.id,
+    )
+    monkeypatch.setattr(due, "_providers", [FakeProvider(items=[still_due])])
     # The worker claimed the row, then died before sending.
     with time_machine.travel(T0, tick=False):
         Reminder.objects.filter(id=reminder.id, status=ReminderStatus.PENDING).update(

@@ -148,6 +148,27 @@ def test_a_digest_member_gets_one_email_at_the_digest_hour_grouped_by_urgency(
     assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
 
 
+def test_an_item_done_before_the_digest_hour_is_not_sent_stale(cast, provider, sweep, login):
+    vendor = VendorFactory(organization=cast.practice, name="ClaimPath Billing")
+    other = VendorFactory(organization=cast.practice, name="ChartWell EHR")
+    provider.items = [
+        item_for(vendor, kind=DueKind.REVIEW, tier="high"),
+        item_for(other, kind=DueKind.REVIEW, tier="high"),
+    ]
+    with time_machine.travel(MORNING, tick=False):
+        sweep()
+    provider.items = provider.items[1:]  # the ClaimPath review was recorded at 06:00
+    with time_machine.travel(DIGEST_TIME, tick=False):
+        result = sweep()
+    assert result.cancelled == 1
+    assert len(mail.outbox) == 1
+    assert "ChartWell EHR" in mail.outbox[0].body and "ClaimPath" not in mail.outbox[0].body
+    cancelled = Reminder.objects.get(vendor=vendor)
+    assert cancelled.status == ReminderStatus.CANCELLED
+    page = login(cast.bob).get(f"/vendors/{vendor.id}/").text
+    assert "Cancelled" in page and "No longer due" in page
+
+
 def test_escalation_goes_to_every_admin_naming_the_owner_and_since_when(cast, provider, sweep):
     second_admin = MembershipFactory(organization=cast.practice, role="admin")
     vendor = VendorFactory(organization=cast.practice, name="NetGuard MSP")
