@@ -82,9 +82,12 @@ def _collect(orgs, rules, now) -> tuple[dict, dict]:
     """Due items per practice, each practice at its own local date. A provider failing for a
     group of practices is retried practice by practice, so only the failing one is skipped."""
     by_day = defaultdict(list)
-    for org in orgs:
-        by_day[now.astimezone(org.tzinfo).date()].append(org.id)
     items, failed = defaultdict(list), {}
+    for org in orgs:
+        try:
+            by_day[now.astimezone(org.tzinfo).date()].append(org.id)
+        except Exception as exc:  # e.g. an unknown time zone name stored for the practice
+            failed[org.id] = f"{type(exc).__name__}: {exc}"[:300]
     for day, ids in by_day.items():
         try:
             with transaction.atomic():
@@ -293,7 +296,7 @@ def classify(exc: Exception) -> tuple[bool, int | None]:
 def _claimed(token) -> list[Reminder]:
     return list(
         Reminder.objects.filter(batch=token, status=ReminderStatus.SENDING)
-        .select_related("organization", "owner__user")
+        .select_related("organization", "owner__user", "recipient__user")
         .order_by("id")
     )
 
@@ -303,9 +306,9 @@ def _send(rows: list[Reminder], *, digest: bool, now: datetime) -> Outcome:
     first = rows[0]
     ids = [r.id for r in rows]
     try:
-        message = emails.build(
-            rows, organization=first.organization, to=first.recipient_email, digest=digest, now=now
-        )
+        # The member's current address (they may have changed it since the row was recorded).
+        to = first.recipient.user.email if first.recipient else first.recipient_email
+        message = emails.build(rows, organization=first.organization, to=to, digest=digest, now=now)
         message.send()
     except Exception as exc:
         temporary, code = classify(exc)

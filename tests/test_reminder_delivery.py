@@ -80,6 +80,7 @@ def test_a_451_is_recorded_retried_with_backoff_and_then_delivered_once(smtp, re
     assert reminder.status == ReminderStatus.SENT and reminder.last_error == ""
     assert len(handler.delivered) == 1
     assert handler.delivered[0].rcpt_tos == ["bob@a.test"]
+    assert b"Practice A" in handler.delivered[0].content
     attempts = list(reminder.deliveries.order_by("at").values_list("ok", "smtp_code"))
     assert attempts == [(False, 451), (True, None)]
 
@@ -290,3 +291,11 @@ def test_a_real_worker_runs_the_sweep_and_delivers(cast, vendor, redis_url, monk
     assert row.status == ReminderStatus.SENT
     assert [m.to for m in mail.outbox] == [["alice@a.test"]]
     assert vendor.name in mail.outbox[0].subject
+
+
+def test_a_reminder_goes_to_the_members_current_address(cast, reminder):
+    cast.bob.user.email = "bob.new@a.test"
+    cast.bob.user.save()
+    with time_machine.travel(T0, tick=False):
+        assert services.deliver_reminder(reminder_id=reminder.id).sent == 1
+    assert [m.to for m in mail.outbox] == [["bob.new@a.test"]]

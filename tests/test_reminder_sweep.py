@@ -245,6 +245,17 @@ def test_a_failing_practice_does_not_stop_the_others(cast, vendor, provider, swe
     assert "provider broke" not in login(cast.alice).get("/reminders/").text
 
 
+def test_a_practice_with_a_broken_time_zone_is_skipped_and_reported(cast, vendor, provider, sweep):
+    from oversight.models import Organization
+
+    Organization.objects.filter(pk=cast.other_practice.pk).update(timezone="Mars/Olympus_Mons")
+    provider.items = [item_for(vendor, kind=DueKind.COMPLIANCE_GAP, due_date=date(2026, 5, 31))]
+    with time_machine.travel(MORNING, tick=False):
+        sweep()
+    assert [m.to for m in mail.outbox] == [["alice@a.test"]]
+    assert SweepError.objects.get().organization == cast.other_practice
+
+
 def test_the_sweep_query_count_does_not_grow_with_vendors(cast, provider):
     def measure(n):
         Reminder.objects.all().delete()
