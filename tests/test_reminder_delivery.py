@@ -253,13 +253,11 @@ def test_concurrent_sweeps_send_each_reminder_exactly_once(cast, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_sweep_and_delivers(cast, vendor, redis_url, monkeypatch):
-    import redis
     from celery.contrib.testing.worker import start_worker
 
     from oversight.celery import app
     from reminders import tasks
 
-    redis.Redis.from_url(redis_url).flushdb()  # this test's own Redis database
     provider = FakeProvider(
         items=[
             make_item(
@@ -276,6 +274,7 @@ def test_a_real_worker_runs_the_sweep_and_delivers(cast, vendor, redis_url, monk
     app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
     # Eager runs earlier in the session made a producer pool for the default broker: drop it.
     app._after_fork()
+    app.control.purge()  # messages a crashed earlier run may have left in the queue
     try:
         with start_worker(app, perform_ping_check=False, shutdown_timeout=20):
             tasks.sweep.delay()
