@@ -395,3 +395,46 @@ def test_constant_query_count_for_detail_pages(cast, login, vendor, private_stor
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+
+
+def test_history_page_of_an_agreement(cast, login, vendor):
+    agreement = make_signed(vendor, actor=cast.bob.user)
+    url = reverse("object_history", args=["baas", "businessassociateagreement", agreement.pk])
+    page = login(cast.charlie).get(url)
+    assert page.status_code == 200 and "Signed" in page.content.decode()
+    assert login(cast.olivia).get(url).status_code == 404
+
+
+def test_vendor_goes_active_without_a_signed_baa_only_with_a_reason(cast, login):
+    vendor = VendorFactory(organization=cast.practice, status="prospective", name="NewCo")
+    client = login(cast.bob)
+    data = {
+        "name": "NewCo",
+        "category": "other",
+        "status": "active",
+        "access_level": "limited",
+        "phi_electronic": "on",
+        "criticality": "low",
+    }
+    response = client.post(reverse("vendor_edit", args=[vendor.pk]), data)
+    assert "No signed, current BAA" in " ".join(
+        response.context["form"].errors["activation_override_reason"]
+    )
+    make_signed(vendor)
+    response = client.post(reverse("vendor_edit", args=[vendor.pk]), data)
+    form = response.context["form"] if response.status_code == 200 else None
+    assert form is None or "No signed, current BAA" not in str(form.errors)
+
+
+def test_editing_a_signed_agreement_keeps_its_status(cast, login, vendor):
+    agreement = make_signed(vendor)
+    client = login(cast.bob)
+    page = client.get(reverse("agreement_edit", args=[agreement.pk]))
+    assert "status" not in page.context["form"].fields
+    response = client.post(
+        reverse("agreement_edit", args=[agreement.pk]),
+        {**VALID, "vendor": vendor.pk, "status": "draft", "breach_notice_days": "5"},
+    )
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.SIGNED and agreement.breach_notice_days == 5
