@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from oversight.models import rules_for
 from oversight.policy import DueState
+from vendors import activation
+from vendors.choices import RelationshipStatus
 from vendors.panels import register
 
 from . import schedule
@@ -81,8 +83,13 @@ def oversight_panel(request, vendor) -> dict:
     next_due = row.next_review_due if row else None
     review_state = schedule.state(next_due, today, rules) if next_due else DueState.OK
 
+    missing = []
+    if vendor.status in (RelationshipStatus.PROSPECTIVE, RelationshipStatus.ONBOARDING):
+        missing = activation.missing_before_active(vendor)
+
     return {
         "template": "diligence/_vendor_panel.html",
+        "missing_before_active": missing,
         "order": 50,
         "records": records,
         "findings": findings,

@@ -307,6 +307,9 @@ def test_no_or_unknown_control_on_high_tier_vendor_is_a_finding(cast, login):
 def test_prospective_high_tier_vendor_needs_satisfactory_diligence_or_a_reason(cast, login):
     vendor = _high_vendor(cast, status=RelationshipStatus.PROSPECTIVE)
     client = login(cast.bob)
+    page = client.get(vendor.get_absolute_url()).content.decode()
+    missing = page.split('id="missing-before-active"')[1].split("</div>")[0]
+    assert "No satisfactory due-diligence record" in missing
     form = {
         "name": vendor.name,
         "category": vendor.category,
