@@ -23,4 +23,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
     },
+    # One posture snapshot per practice per day, for the dashboard's trend chart.
+    "dashboard-snapshots": {
+        "task": "dashboard.tasks.record_snapshots",
+        "schedule": crontab(minute=5, hour="*/6"),
+        "options": {"expires": 3 * 3600},
+    },
 }

@@ -3,7 +3,6 @@ from django.urls import path, re_path
 from . import io_views, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("vendors/", views.vendor_list, name="vendor_list"),
     path("vendors/new/", views.vendor_create, name="vendor_create"),
     re_path(r"^vendors/export\.(?P<fmt>csv|xlsx)$", io_views.vendor_export, name="vendor_export"),

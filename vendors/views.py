@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -16,7 +16,7 @@ from oversight.tenancy import (
 )
 
 from . import baa_status, panels, services
-from .choices import TIER_RANK, Tier
+from .choices import TIER_RANK
 from .filtersets import VendorFilterSet
 from .forms import ContactForm, SubcontractorForm, TierOverrideForm, VendorForm
 from .models import BusinessAssociate, Subcontractor, VendorContact
@@ -43,23 +43,6 @@ def with_baa_status(request, queryset):
     today = timezone.now().astimezone(org.tzinfo).date()
     warning = baa_status.warning_days_by_tier(rules_for([org.pk])[org.pk])
     return baa_status.annotate(queryset, today, warning)
-
-
-@member_required
-def home(request):
-    vendors = with_baa_status(request, scoped(request, BusinessAssociate).current())
-    S = baa_status.BaaStatus
-    counts = vendors.aggregate(
-        total=Count("id"),
-        phi=Count("id", filter=Q(handles_phi=True)),
-        baa_gap=Count("id", filter=Q(baa_status=S.GAP)),
-        baa_expired=Count("id", filter=Q(baa_status=S.EXPIRED)),
-        baa_expiring=Count("id", filter=Q(baa_status=S.EXPIRING)),
-        baa_critical=Count("id", filter=Q(baa_findings_critical__gt=0)),
-        **{tier: Count("id", filter=Q(tier=tier)) for tier in Tier.values},
-    )
-    tiers = [(tier, label, counts[tier]) for tier, label in Tier.choices]
-    return render(request, "vendors/home.html", {"counts": counts, "tiers": tiers})
 
 
 @member_required
