@@ -2,7 +2,8 @@
 # CI smoke test of the production-like stack (scripts/prod.sh: gunicorn + Celery worker + beat
 # from the Procfile, PostgreSQL, Redis, DEBUG off, collected static files):
 #   start it on 127.0.0.1, wait for /healthz (database, Redis and a Celery worker all answer),
-#   sign in through HTTP with the CSRF token like a browser, fetch the home page, check the
+#   sign in through HTTP with the CSRF token like a browser, fetch the home page and a signed
+#   BAA document (and check it is refused without a session), check the
 #   security headers and the one-line JSON request log, then stop it with SIGTERM and check
 #   that every process is gone.
 # Uses its own database (SMOKE_DATABASE_URL, recreated) and Redis db (SMOKE_REDIS_URL).
@@ -61,7 +62,7 @@ $PY manage.py seed_demo >/dev/null
 
 echo "==> sign in over HTTP and fetch the home page"
 $PY - "http://127.0.0.1:$PORT" <<'PYEOF'
-import http.cookiejar, os, re, sys, urllib.parse, urllib.request
+import http.cookiejar, os, re, sys, urllib.error, urllib.parse, urllib.request
 
 import django
 
@@ -90,6 +91,37 @@ assert "Riverside Family Medicine" in text and "Sign out" in text, "not the sign
 static = re.search(r'src="(/static/[^"]+bootstrap[^"]+\.js)"', text).group(1)
 assert opener.open(base + static, timeout=20).status == 200
 print("    signed in as manager@riverside.example; home page and", static, "served")
+
+# A signed BAA document: only for the signed-in member, as an attachment with its real type.
+listing = opener.open(base + "/agreements/", timeout=20).read().decode()
+agreements = re.findall(r'href="(/agreements/\d+/)"', listing)
+document = None
+for url in agreements:
+    detail = opener.open(base + url, timeout=20).read().decode()
+    found = re.search(r'href="(/agreements/documents/\d+/)"', detail)
+    if found:
+        document = found.group(1)
+        break
+assert document, "no signed BAA document found in the demo data"
+download = opener.open(base + document, timeout=20)
+body = download.read()
+assert download.headers["Content-Type"] == "application/pdf", download.headers["Content-Type"]
+assert download.headers["Content-Disposition"].startswith("attachment"), download.headers
+assert body.startswith(b"%PDF-"), body[:20]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+anonymous = urllib.request.build_opener(NoRedirect)
+try:
+    anonymous.open(base + document, timeout=20)
+    raise AssertionError("the document was served without a session")
+except urllib.error.HTTPError as error:
+    assert error.code == 302 and "/accounts/login/" in error.headers["Location"], error.code
+print("    BAA document", document, "downloaded as an attachment; anonymous -> sign-in page")
 PYEOF
 
 grep -q '"view":"home","status":200' "$LOG" || { echo "FAIL: no JSON request line for the home page"; exit 1; }
