@@ -1,7 +1,7 @@
 """Browser journeys in real Chromium, as a new user would take them: sign up, create a
 practice, invite a manager, who joins, enrols two-factor authentication, adds a vendor and
-its signed BAA, records a review, and sees the dashboard change. Also: lockout and idle
-logoff as a person sees them. Screenshots go to test-artifacts/ (the README uses them)."""
+its signed BAA, records a review, and sees the dashboard change. (Lockout and idle logoff in
+the browser: tests/test_security_browser.py.) Screenshots go to test-artifacts/."""
 
 import re
 import time
@@ -17,7 +17,6 @@ from django.core.cache import cache
 
 from baas.demo import minimal_pdf
 from baas.provisions import PROVISIONS
-from oversight.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -146,46 +145,3 @@ def test_new_practice_from_sign_up_to_a_changed_dashboard(page, live_server, tmp
     page.goto(f"{url}/")
     assert "No compliance gap" in page.inner_text("#gaps")
     shot(page, "dashboard")
-
-
-def test_lockout_after_repeated_failures_is_explained(page, live_server, settings):
-    from django.core.management import call_command
-
-    call_command("seed_demo")
-
-    def attempt(password):
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=login]", "viewer@riverside.example")
-        page.fill("input[name=password]", password)
-        page.click("form button[type=submit]")
-        page.wait_for_load_state()
-
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        attempt("wrong password")
-        assert "/accounts/login/" in page.url and page.locator("#lockout-message").count() == 0
-    attempt("wrong password")
-    assert page.locator("#lockout-message").count() == 1
-    # Even the right password is refused while the account is locked.
-    attempt(DEMO_PASSWORD)
-    assert "locked" in page.inner_text("#lockout-message").lower()
-    page.goto(f"{live_server.url}/vendors/")
-    assert "/accounts/login/" in page.url, "a locked-out person is not signed in"
-    shot(page, "lockout")
-
-
-def test_idle_session_warns_then_signs_out(page, live_server, settings):
-    from django.core.management import call_command
-
-    call_command("seed_demo")
-    settings.SESSION_COOKIE_AGE = 6
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", "viewer@riverside.example")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    page.wait_for_selector("#idle-warning", state="visible", timeout=10_000)
-    assert "signed out" in page.inner_text("#idle-warning")
-    # Without activity, the server ends the session: the next page asks to sign in again.
-    time.sleep(7)
-    page.goto(f"{live_server.url}/vendors/")
-    assert "/accounts/login/" in page.url
