@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from oversight import due
 from oversight.choices import AuditAction
@@ -125,6 +125,7 @@ def diligence_archive(request, pk: int):
 
 
 @member_required
+@require_safe
 def evidence_download(request, pk: int):
     stored = get_for_member(request, EvidenceFile, pk=pk)
     audit(request, AuditAction.DOCUMENT_DOWNLOADED, obj=stored)
@@ -132,6 +133,7 @@ def evidence_download(request, pk: int):
 
 
 @member_required
+@require_safe
 def certificate_download(request, pk: int):
     stored = get_for_member(request, DispositionCertificate, pk=pk)
     audit(request, AuditAction.DOCUMENT_DOWNLOADED, obj=stored)
@@ -205,6 +207,7 @@ def action_edit(request, pk: int):
 
 
 @member_required
+@require_safe
 def action_list(request):
     today = services.practice_today(request.practice)
     status = request.GET.get("status") or ActionStatus.OPEN
@@ -330,6 +333,7 @@ def _urgency(item, today) -> int:
 
 
 @member_required
+@require_safe
 def work_queue(request):
     practice = request.practice
     today = services.practice_today(practice)

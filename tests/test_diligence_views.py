@@ -614,3 +614,14 @@ def test_hostile_text_is_escaped_or_refused(cast, login, vendor):
     for query in ("?record=abc", "?record=999999", "?review=%00", "?kind=<b>"):
         status = client.get(reverse("action_create", args=[vendor.pk]) + query).status_code
         assert status in (200, 404), query
+
+
+def test_downloads_and_lists_only_answer_reads(cast, login, vendor, objects):
+    client = login(cast.bob)
+    for url in (
+        reverse("evidence_download", args=[objects["file"].pk]),
+        reverse("certificate_download", args=[objects["certificate"].pk]),
+        reverse("work_queue"),
+        reverse("action_list"),
+    ):
+        assert client.post(url).status_code == 405, url
