@@ -217,6 +217,14 @@ def plan_item(
     return planned
 
 
+def fold(items: Iterable[DueItem]) -> list[DueItem]:
+    """The items to remind: an expired BAA of a vendor that also has a compliance gap item is
+    left out (the gap reminders say it: one situation, one stream of reminders)."""
+    items = list(items)
+    gap_vendors = {i.vendor_id for i in items if i.kind == DueKind.COMPLIANCE_GAP}
+    return [i for i in items if not (i.kind == DueKind.BAA_EXPIRED and i.vendor_id in gap_vendors)]
+
+
 def plan(
     *,
     items: Iterable[DueItem],
@@ -236,11 +244,7 @@ def plan(
     admins = [m for m in members if m.role == ADMIN]
     result = Plan(reminders=[], errors=[])
     seen = set(existing)
-    items = list(items)
-    gap_vendors = {i.vendor_id for i in items if i.kind == DueKind.COMPLIANCE_GAP}
-    for item in items:
-        if item.kind == DueKind.BAA_EXPIRED and item.vendor_id in gap_vendors:
-            continue  # the compliance gap reminders say it (see the module docstring)
+    for item in fold(items):
         try:
             planned = plan_item(
                 item,
@@ -278,7 +282,7 @@ def forecast(items: Iterable[DueItem], rules: dict[str, TierRules], today: date)
     """For each item, the first day after ``today`` on which it reaches a new stage or
     threshold (a new reminder), within ``FORECAST_DAYS``; sorted by that day."""
     upcoming = []
-    for item in items:
+    for item in fold(items):
         tier_rules = rules.get(item.tier)
         if tier_rules is None:
             continue

@@ -41,7 +41,7 @@ def _forecast(practice):
     for entry in upcoming[:LIST_LIMIT]:
         owner = members.get(entry.item.owner_membership_id)
         to = admins if entry.stage == "escalation" or owner is None else [owner]
-        rows.append({"entry": entry, "to": ", ".join(m.display_name for m in to)})
+        rows.append({"entry": entry, "to": ", ".join(m.user.email for m in to)})
     return rows
 
 

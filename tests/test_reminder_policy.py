@@ -322,3 +322,10 @@ def test_an_expired_baa_of_a_vendor_with_a_gap_is_folded_into_the_gap():
     other = make_item(key="baa:2:expired", kind=DueKind.BAA_EXPIRED, due_date=DUE, vendor_id=2)
     result = run([expired, gap, other], at(DUE + timedelta(days=1)), members=[ADMIN2])
     assert sorted(p.item.key for p in result.reminders) == ["baa:2:expired", "gap:vendor:1"]
+
+
+def test_the_forecast_folds_an_expired_baa_into_the_gap_too():
+    expired = make_item(key="baa:1:expired", kind=DueKind.BAA_EXPIRED, due_date=DUE, vendor_id=1)
+    gap = make_item(key="gap:vendor:1", kind=DueKind.COMPLIANCE_GAP, due_date=DUE, vendor_id=1)
+    upcoming = forecast([expired, gap], DEFAULT_RULES, DUE + timedelta(days=1))
+    assert [u.item.key for u in upcoming] == ["gap:vendor:1"]
