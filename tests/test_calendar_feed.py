@@ -44,3 +44,29 @@ def test_token_grants_nothing_else(client, cast, login):
 def test_settings_page_needs_login_and_works_for_viewers(client, cast, login):
     assert client.get(reverse("calendar_settings"))["Location"].startswith(reverse("account_login"))
     assert turn_on(login(cast.charlie)).endswith(".ics")
+
+
+def test_feed_lists_this_practice_due_dates_with_stable_uids(client, cast, login, time_machine):
+    from datetime import date, timedelta
+
+    from .baas_factories import make_signed
+    from .factories import VendorFactory
+
+    time_machine.move_to("2026-11-25 12:00Z")
+    ours = VendorFactory(organization=cast.practice, name="Our EHR")
+    make_signed(ours, effective_on=date(2024, 1, 1), expires_on=date(2026, 12, 15))
+    theirs = VendorFactory(organization=cast.other_practice, name="Their EHR")
+    make_signed(theirs, effective_on=date(2024, 1, 1), expires_on=date(2026, 12, 15))
+    VendorFactory(organization=cast.practice, name="Gap Vendor")  # active, PHI, no BAA
+
+    url = turn_on(login(cast.bob))
+    first = Calendar.from_ical(client.get(url).content)
+    events = {str(e.get("summary")): e for e in first.walk("VEVENT")}
+    expiry = next(e for s, e in events.items() if "Our EHR" in s)
+    assert expiry.decoded("dtstart") == date(2026, 12, 15)
+    assert any("Gap Vendor" in s for s in events)
+    assert not any("Their EHR" in s for s in events), "another practice's items never appear"
+    again = Calendar.from_ical(client.get(url).content)
+    uids = {str(e.get("uid")) for e in again.walk("VEVENT")}
+    assert str(expiry.get("uid")) in uids, "the same item keeps its UID"
+    assert timedelta(days=1) == expiry.decoded("dtend") - expiry.decoded("dtstart")

@@ -48,6 +48,8 @@ def test_good_file_previews_then_imports(cast, login):
     assert (ehr.organization, ehr.owner, ehr.tier) == (cast.practice, cast.bob, "critical")
     assert ehr.phi_types == ["demographics", "clinical"]
     assert BusinessAssociate.objects.get(name="ShredRight").category == "shredding"
+    # Going active without a signed BAA is recorded with a reason, not silently.
+    assert "Imported as active" in ehr.activation_override_reason
 
 
 def test_bad_rows_are_all_reported_and_nothing_is_written(cast, login):

@@ -1,6 +1,8 @@
+import copy
 from datetime import date, timedelta
 
 from django import forms
+from django.forms.models import construct_instance
 
 from oversight.models import Membership
 
@@ -99,14 +101,12 @@ class VendorForm(forms.ModelForm):
         cleaned = super().clean()
         new_status = cleaned.get("status")
         if new_status:
-            # Compare with the stored state: the form has already updated self.instance.
-            if self.instance.pk:
-                original = BusinessAssociate.objects.get(pk=self.instance.pk)
-            else:
-                original = BusinessAssociate(
-                    organization=self.organization, status=RelationshipStatus.PROSPECTIVE
-                )
-            missing = activation.needs_override(original, new_status)
+            # self.instance still holds the stored values here (the form copies the new ones
+            # in after clean()); check a copy carrying the new values.
+            previous = self.instance.status if self.instance.pk else RelationshipStatus.PROSPECTIVE
+            candidate = construct_instance(self, copy.copy(self.instance))
+            candidate.organization = self.organization
+            missing = activation.needs_override(candidate, new_status, previous)
             reason = (cleaned.get("activation_override_reason") or "").strip()
             if missing and not reason:
                 self.add_error(

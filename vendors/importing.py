@@ -152,6 +152,7 @@ class RowResult:
     outcome: str  # "create", "update", "unchanged", "error"
     errors: dict[str, list[str]] = field(default_factory=dict)
     form: ImportRowForm | None = None
+    previous_status: str = ""  # the stored status of the matched vendor, if any
 
 
 @dataclass
@@ -201,7 +202,7 @@ def preview(organization, raw_rows: list[dict[str, str]]) -> Preview:
             outcome = "create"
         else:
             outcome = "update" if form.has_changed_from(match) else "unchanged"
-        results.append(RowResult(index, name, outcome, {}, form))
+        results.append(RowResult(index, name, outcome, {}, form, match.status if match else ""))
     return Preview(results, unknown)
 
 
@@ -225,13 +226,9 @@ def apply(organization, raw_rows: list[dict[str, str]], *, actor, source: str) -
         vendor = form.save(commit=False)
         vendor.organization = organization
         vendor.owner = form.cleaned_data.get("owner_email")
-        original = (
-            BusinessAssociate.objects.get(pk=vendor.pk)
-            if vendor.pk
-            else BusinessAssociate(organization=organization)
-        )
+        previous = row.previous_status or RelationshipStatus.PROSPECTIVE
         if (
-            activation.needs_override(original, vendor.status)
+            activation.needs_override(vendor, vendor.status, previous)
             and not vendor.activation_override_reason
         ):
             vendor.activation_override_reason = (
