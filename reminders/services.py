@@ -205,6 +205,8 @@ def sweep(
                     continue
                 emails_by_id = {m.id: m.email for m in members[org.id]}
                 rows = [_row(org, p, emails_by_id) for p in plan.reminders]
+                # A row a concurrent sweep inserted first is skipped by the database; the count
+                # below then includes it (ON CONFLICT DO NOTHING does not say which were skipped).
                 created = Reminder.objects.bulk_create(rows, ignore_conflicts=True)
                 result.created += len(created)
                 for error in plan.errors:

@@ -298,3 +298,33 @@ def test_a_reminder_goes_to_the_members_current_address(cast, reminder):
     with time_machine.travel(T0, tick=False):
         assert services.deliver_reminder(reminder_id=reminder.id).sent == 1
     assert [m.to for m in mail.outbox] == [["bob.new@a.test"]]
+
+
+def test_through_the_tasks_a_451_is_retried_by_a_later_sweep_and_sent_once(
+    cast, vendor, smtp, monkeypatch, django_capture_on_commit_callbacks
+):
+    handler = smtp(replies=["421 4.7.0 Too many connections, slow down"])
+    gap = make_item(
+        org_id=cast.practice.id,
+        vendor_id=vendor.id,
+        vendor_name=vendor.name,
+        kind=DueKind.COMPLIANCE_GAP,
+        due_date=T0.date(),
+    )
+    monkeypatch.setattr(due, "_providers", [FakeProvider(items=[gap])])
+
+    def sweep_at(moment):
+        with time_machine.travel(moment, tick=False):
+            with django_capture_on_commit_callbacks(execute=True):
+                services.run_sweep()
+
+    sweep_at(T0)
+    row = Reminder.objects.get()
+    assert (row.status, row.attempts, handler.delivered) == (ReminderStatus.PENDING, 1, [])
+    sweep_at(T0 + timedelta(seconds=30))  # before the back-off: nothing is tried
+    assert DeliveryAttempt.objects.count() == 1
+    sweep_at(T0 + timedelta(seconds=61))
+    sweep_at(T0 + timedelta(minutes=15))
+    row.refresh_from_db()
+    assert row.status == ReminderStatus.SENT and len(handler.delivered) == 1
+    assert handler.delivered[0].rcpt_tos == ["alice@a.test"]
