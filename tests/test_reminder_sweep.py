@@ -213,6 +213,28 @@ def test_emails_never_mention_another_practice(cast, vendor, provider, sweep):
     assert "ChartWell EHR" not in by_to["olivia@b.test"].body
 
 
+def test_a_consultant_in_two_practices_gets_one_digest_per_practice(cast, provider, sweep):
+    consultant_a = MembershipFactory(organization=cast.practice, role="manager")
+    consultant_b = MembershipFactory(
+        organization=cast.other_practice, role="manager", user=consultant_a.user
+    )
+    a_vendor = VendorFactory(organization=cast.practice, name="A Vendor", owner=consultant_a)
+    b_vendor = VendorFactory(organization=cast.other_practice, name="B Vendor", owner=consultant_b)
+    provider.items = [
+        item_for(a_vendor, owner=consultant_a.id),
+        item_for(b_vendor, owner=consultant_b.id),
+    ]
+    with time_machine.travel(MORNING, tick=False):
+        sweep()
+    with time_machine.travel(DIGEST_TIME, tick=False):
+        sweep()
+    digests = sorted(mail.outbox, key=lambda m: m.subject)
+    assert [m.to for m in digests] == [[consultant_a.user.email]] * 2
+    assert "[Practice A]" in digests[0].subject and "A Vendor" in digests[0].body
+    assert "B Vendor" not in digests[0].body and "Practice B" not in digests[0].body
+    assert "[Practice B]" in digests[1].subject and "A Vendor" not in digests[1].body
+
+
 def test_a_bad_item_is_skipped_recorded_once_a_day_and_shown(cast, vendor, provider, sweep, login):
     broken = VendorFactory(organization=cast.practice, name="Broken Records Inc")
     provider.items = [
