@@ -249,3 +249,20 @@ def test_times_are_shown_in_the_practice_timezone(cast, login):
     page = login(cast.alice).get(reverse("reminder_list")).text
     assert "2026-06-01 07:00" in page  # 11:00 UTC is 07:00 in New York (EDT)
     assert "Times are America/New_York" in page
+
+
+def test_django_admin_lists_reminders_read_only(cast, client):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from .factories import UserFactory
+
+    row = ReminderFactory(recipient=cast.bob, status=ReminderStatus.FAILED, last_error="550 no")
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    TOTP.activate(staff, generate_totp_secret())  # staff need a second factor for the admin
+    client.force_login(staff)
+    listing = client.get("/admin/reminders/reminder/")
+    assert listing.status_code == 200 and "bob@a.test" in listing.text
+    detail = client.get(f"/admin/reminders/reminder/{row.pk}/change/")
+    assert detail.status_code == 200 and "550 no" in detail.text
+    assert client.get(f"/admin/reminders/reminder/{row.pk}/delete/").status_code == 403
+    assert client.get("/admin/reminders/sweeperror/").status_code == 200
