@@ -332,6 +332,18 @@ def _urgency(item, today) -> int:
     return 0 if item.due_date < today else 2
 
 
+KIND_LABELS = [
+    (due.DueKind.COMPLIANCE_GAP, "Compliance gaps"),
+    (due.DueKind.BAA_EXPIRY, "BAA expiries"),
+    (due.DueKind.BAA_EXPIRED, "Expired BAAs"),
+    (due.DueKind.RENEWAL_NOTICE, "Renewal-notice deadlines"),
+    (due.DueKind.REVIEW, "Reviews"),
+    (due.DueKind.EVIDENCE, "Diligence evidence"),
+    (due.DueKind.ACTION, "Follow-up actions"),
+    (due.DueKind.CERTIFICATE, "Disposition certificates"),
+]
+
+
 @member_required
 @require_safe
 def work_queue(request):
@@ -349,6 +361,14 @@ def work_queue(request):
         items = [i for i in items if i.owner_membership_id == int(owner)]
     else:
         owner = ""
+    kind = request.GET.get("kind", "")
+    if kind in {k.value for k in due.DueKind}:
+        items = [i for i in items if i.kind == kind]
+    else:
+        kind = ""
+    overdue_only = bool(request.GET.get("overdue"))
+    if overdue_only:
+        items = [i for i in items if i.due_date < today or i.kind == due.DueKind.COMPLIANCE_GAP]
     items.sort(
         key=lambda i: (_urgency(i, today), TIER_RANK.get(i.tier, 9), i.due_date, i.vendor_name)
     )
@@ -365,6 +385,9 @@ def work_queue(request):
         "rows": rows,
         "mine": mine,
         "owner": owner,
+        "kind": kind,
+        "kinds": KIND_LABELS,
+        "overdue_only": overdue_only,
         "owners": sorted(owners.values(), key=lambda m: m.display_name.lower()),
         "today": today,
     }

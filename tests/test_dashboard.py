@@ -90,3 +90,15 @@ def test_needs_login_and_shows_only_own_practice(client, cast, login, known):
     page = login(cast.olivia).get(reverse("home"))
     assert page.context["p"].gap_count == 1
     assert "Other Gap" in page.text and "Gap Billing" not in page.text
+
+
+def test_work_queue_filters_behind_the_dashboard_links(cast, login, known):
+    client = login(cast.bob)
+    rows = client.get(reverse("work_queue"), {"kind": "compliance_gap"}).context["rows"]
+    assert [r["item"].vendor_name for r in rows] == ["Gap Billing"]
+    expiring = client.get(reverse("work_queue"), {"kind": "baa_expiry"}).context["rows"]
+    assert {r["item"].vendor_name for r in expiring} == {"Soon EHR", "Later Backup"}
+    overdue = client.get(reverse("work_queue"), {"overdue": "1"}).context["rows"]
+    assert {r["item"].vendor_name for r in overdue} == {"Gap Billing"}
+    # An unknown kind is ignored, not an error.
+    assert client.get(reverse("work_queue"), {"kind": "nonsense"}).status_code == 200
