@@ -243,13 +243,21 @@ def _cancel_no_longer_due(org_ids, items_by_org) -> int:
     }
     pending = Reminder.objects.filter(
         organization_id__in=org_ids, status=ReminderStatus.PENDING
-    ).values_list("id", "organization_id", "key", "due_date")
-    stale = [pk for pk, org_id, key, due_date in pending if (org_id, key, due_date) not in current]
-    if not stale:
-        return 0
-    return Reminder.objects.filter(id__in=stale, status=ReminderStatus.PENDING).update(
-        status=ReminderStatus.CANCELLED, last_error="No longer due when it was to be sent."
-    )
+    ).values_list("id", "organization_id", "key", "due_date", "recipient_id")
+    stale, orphans = [], []
+    for pk, org_id, key, due_date, recipient_id in pending:
+        if (org_id, key, due_date) not in current:
+            stale.append(pk)
+        elif recipient_id is None:
+            orphans.append(pk)
+    cancelled = 0
+    if stale:
+        cancelled += Reminder.objects.filter(id__in=stale, status=ReminderStatus.PENDING).update(
+            status=ReminderStatus.CANCELLED, last_error="No longer due when it was to be sent."
+        )
+    if orphans:
+        _cancel_orphans(orphans)
+    return cancelled
 
 
 def run_sweep(*, now=None, organization_ids=None, synchronous: bool = False) -> SweepResult:
@@ -355,9 +363,11 @@ def _send(rows: list[Reminder], *, digest: bool, now: datetime) -> Outcome:
     return Outcome(sent=len(rows))
 
 
-def _cancel_orphans(ids, now):
+def _cancel_orphans(ids):
     """Rows whose recipient left the practice are cancelled, not sent."""
-    Reminder.objects.filter(id__in=ids, recipient__isnull=True).update(
+    Reminder.objects.filter(
+        id__in=ids, status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]
+    ).filter(recipient__isnull=True).update(
         status=ReminderStatus.CANCELLED, last_error="The recipient is no longer a member."
     )
 
@@ -374,7 +384,7 @@ def deliver_reminder(*, reminder_id: int, now: datetime | None = None) -> Outcom
         return Outcome()
     rows = _claimed(token)
     if rows[0].recipient_id is None:
-        _cancel_orphans([reminder_id], now)
+        _cancel_orphans([reminder_id])
         return Outcome()
     return _send(rows, digest=False, now=now)
 

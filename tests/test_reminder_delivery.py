@@ -180,6 +180,24 @@ def test_a_worker_that_dies_after_claiming_is_recovered_after_the_lease_and_sent
     assert reminder.status == ReminderStatus.SENT
 
 
+def test_a_digest_reminder_whose_recipient_left_is_cancelled_by_the_sweep(
+    cast, vendor, monkeypatch, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(T0, tick=False):
+        row = ReminderFactory(recipient=cast.bob, immediate=False, send_after=timezone.now())
+    still_due = make_item(
+        org_id=row.organization_id, key=row.key, due_date=row.due_date, vendor_id=vendor.id
+    )
+    monkeypatch.setattr(due, "_providers", [FakeProvider(items=[still_due])])
+    cast.bob.delete()
+    with time_machine.travel(T0, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.run_sweep()
+    row.refresh_from_db()
+    assert row.status == ReminderStatus.CANCELLED and "no longer a member" in row.last_error
+    assert all(m.to != ["bob@a.test"] for m in mail.outbox)
+
+
 def test_a_reminder_whose_recipient_left_is_cancelled_not_sent(cast, reminder):
     cast.bob.delete()
     reminder.refresh_from_db()
