@@ -23,6 +23,9 @@ if [ -z "${CELERY_BROKER_URL:-}" ]; then
 fi
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py seed_demo
+# Without Redis there is no beat: run the reminder sweep once now (what is due is emailed to
+# var/sent-emails/). Run it again at any time with: .venv/bin/python manage.py send_reminders
+.venv/bin/python manage.py send_reminders || echo "(reminder sweep failed; the app still runs)"
 ADDR=${ADDR:-127.0.0.1:8000}
 echo
 echo "==> Open http://$ADDR/ and sign in with one of the logins above."
