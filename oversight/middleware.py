@@ -4,8 +4,9 @@
   method, the URL *pattern* (never the query string, form data or identifiers that could be
   secrets, such as invitation or calendar tokens), status, duration, user id and practice id.
   It never writes to the database and never evaluates the current practice itself.
-- ``RequireMFAMiddleware``: a member of a practice that requires two-factor authentication and
-  who has not enrolled is sent to the enrolment page before anything else (164.312(d)).
+- ``RequireMFAMiddleware``: a member of a practice that requires two-factor authentication (or
+  a staff user) who has not enrolled is sent to the enrolment page before anything else
+  (164.312(d)).
 - ``idle_logoff``: a context processor giving the pages the idle-logoff figures for the
   warning shown by ``static/js/idle.js``.
 """
@@ -115,11 +116,21 @@ def _mfa_exempt_prefixes() -> tuple[str, ...]:
     )
 
 
-def mfa_enrolment_needed(user) -> bool:
-    """True for a member of a practice that requires MFA who has no authenticator yet."""
+# Set at sign-in (oversight.signals.on_login) for staff without a second factor.
+STAFF_MFA_SESSION_KEY = "oversight_staff_mfa_required"
+
+
+def mfa_enrolment_needed(request: HttpRequest) -> bool:
+    """True for someone who must have a second factor and has none yet: a member of a practice
+    that requires it (checked on every request, so turning it on applies to open sessions), or
+    staff who signed in without one (the Django admin shows every practice;
+    ``MFA_REQUIRED_FOR_STAFF``)."""
+    user = request.user
     if not user.is_authenticated:
         return False
-    required = Membership.objects.filter(user=user, organization__require_mfa=True).exists()
+    required = bool(request.session.get(STAFF_MFA_SESSION_KEY)) or (
+        Membership.objects.filter(user=user, organization__require_mfa=True).exists()
+    )
     return required and not is_mfa_enabled(user)
 
 
@@ -135,7 +146,7 @@ class RequireMFAMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._exempt is None:
             self._exempt = _mfa_exempt_prefixes()
-        if not request.path.startswith(self._exempt) and mfa_enrolment_needed(request.user):
+        if not request.path.startswith(self._exempt) and mfa_enrolment_needed(request):
             target = reverse("mfa_activate_totp")
             if getattr(request, "htmx", False):
                 return HttpResponseClientRedirect(target)

@@ -160,6 +160,8 @@ ACCOUNT_RATE_LIMITS = {
 # A practice can require it for every member (Organization.require_mfa, RequireMFAMiddleware).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Vendor Oversight"
+# Staff reach the Django admin, which shows every practice: they always need a second factor.
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 
 # Lockout after repeated failed sign-ins (django-axes), per account: AXES_FAILURE_LIMIT
 # failures lock the account for AXES_COOLOFF_TIME, or until an admin unlocks it (Django admin,

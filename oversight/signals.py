@@ -88,8 +88,17 @@ def _is_http(request) -> bool:
 
 
 def on_login(sender, request, user, **kwargs):
-    if _is_http(request):
-        record_for_user(_anonymous_safe(request), AuditAction.LOGIN, user=user)
+    if not _is_http(request):
+        return
+    record_for_user(_anonymous_safe(request), AuditAction.LOGIN, user=user)
+    if user.is_staff and settings.MFA_REQUIRED_FOR_STAFF and hasattr(request, "session"):
+        from allauth.mfa.utils import is_mfa_enabled
+
+        from .middleware import STAFF_MFA_SESSION_KEY
+
+        if not is_mfa_enabled(user):
+            # RequireMFAMiddleware sends this session to the enrolment page first.
+            request.session[STAFF_MFA_SESSION_KEY] = True
 
 
 def on_logout(sender, request, user, **kwargs):

@@ -87,6 +87,7 @@ def test_main_pages_have_no_serious_accessibility_or_csp_problem(watched, live_s
     page = watched
     page.goto(f"{live_server.url}/accounts/login/")
     problems = {"login": axe_problems(page) + csp_problems(page)}
+    page.screenshot(path="test-artifacts/a11y-login.png", full_page=True)
 
     sign_in(page, live_server, "admin@riverside.example")
     vendor = BusinessAssociate.objects.filter(organization__name__startswith="Riverside").first()

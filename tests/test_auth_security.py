@@ -8,7 +8,9 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import (
     SECRET_SESSION_KEY,
+    TOTP,
     format_hotp_value,
+    generate_totp_secret,
     hotp_value,
     yield_hotp_counters_from_time,
 )
@@ -124,7 +126,7 @@ def test_a_superuser_unlocks_an_account_in_the_admin_and_it_is_logged(cast, clie
         sign_in(client, "bob@a.test", "wrong-password-123")
     attempt = AccessAttempt.objects.get(username="bob@a.test")
 
-    root = UserFactory(email="root@ops.test", is_staff=True, is_superuser=True)
+    root = staff_with_totp()
     admin = client.__class__()
     admin.force_login(root)
     listing = admin.get("/admin/axes/accessattempt/")
@@ -159,6 +161,23 @@ def test_password_reset_requests_are_rate_limited(cast, client):
 
 
 # --- the Django admin behind the same sign-in ----------------------------------------------
+
+
+def staff_with_totp():
+    root = UserFactory(email="root@ops.test", is_staff=True, is_superuser=True)
+    TOTP.activate(root, generate_totp_secret())
+    return root
+
+
+def test_staff_without_a_second_factor_must_enrol_before_the_admin(
+    db, client, django_capture_on_commit_callbacks
+):
+    UserFactory(email="root@ops.test", is_staff=True, is_superuser=True)
+    sign_in(client, "root@ops.test")
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+    enrol_totp(client, django_capture_on_commit_callbacks)
+    assert client.get("/admin/").status_code == 200
 
 
 def test_the_admin_login_goes_through_the_product_sign_in(client):
