@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
+from django.db.models import Q
 
 from vendors.models import BusinessAssociate
 
@@ -10,7 +11,9 @@ from .models import BusinessAssociateAgreement
 
 
 class AgreementFilterSet(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=AgreementStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(
+        choices=AgreementStatus.choices, empty_label="Any status", method="filter_status"
+    )
     vendor = django_filters.ModelChoiceFilter(
         queryset=BusinessAssociate.objects.none(), empty_label="Any vendor"
     )
@@ -34,6 +37,15 @@ class AgreementFilterSet(django_filters.FilterSet):
         self.form.fields["expiring_within"].widget.attrs.update(
             {"class": "form-control form-control-sm", "min": 0, "max": 3650}
         )
+
+    def filter_status(self, queryset, name, value):
+        # A signed agreement past its expiration date is listed as expired, not as signed.
+        past = Q(status=AgreementStatus.SIGNED, expires_on__lt=self.today)
+        if value == AgreementStatus.EXPIRED:
+            return queryset.filter(Q(status=AgreementStatus.EXPIRED) | past)
+        if value == AgreementStatus.SIGNED:
+            return queryset.filter(status=AgreementStatus.SIGNED).exclude(past)
+        return queryset.filter(status=value)
 
     def filter_expiring(self, queryset, name, value):
         if value is None:

@@ -86,6 +86,7 @@ def baa_panel(request, vendor) -> dict:
         "counts": findings.counts(found),
         "risk": findings.ce_risk(facts) if facts else None,
         "can_write": request.membership.can_write,
+        "today": today,
     }
 
 

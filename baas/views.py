@@ -105,6 +105,7 @@ def agreement_detail(request, pk: int):
         "newer": list(agreement.superseded_by.all()),
         "can_write": can_write,
         "practice": request.practice,
+        "today": today,
     }
     return render(request, "baas/agreement_detail.html", context)
 

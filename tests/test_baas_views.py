@@ -311,9 +311,20 @@ def test_agreement_list_filters(cast, login):
         return sorted(a.vendor.name for a in page.context["page"])
 
     assert names() == ["Bad", "Drafty", "Later", "Soon"]
+    assert names("?status=signed") == ["Bad", "Later", "Soon"]
     assert names("?status=negotiation") == ["Drafty"]
-    assert names("?expiring_within=30") == ["Soon"]
-    assert names("?critical=true") == ["Bad"]
+    gone = make_signed(
+        VendorFactory(organization=cast.practice, name="Gone"),
+        expires_on=date.today() - timedelta(days=3),
+    )
+    assert names("?status=expired") == ["Gone"]
+    assert "Gone" not in names("?status=signed")
+    assert gone.status == AgreementStatus.SIGNED
+    assert "past expiry" in client.get(reverse("agreement_list")).content.decode()
+    detail = client.get(reverse("agreement_detail", args=[gone.pk])).content.decode()
+    assert "past expiry" in detail and "The BAA has expired" in detail
+    assert names("?expiring_within=30") == ["Gone", "Soon"]
+    assert names("?critical=true") == ["Bad", "Gone"]  # vendor-favourable; expired
     assert names(f"?vendor={draft.vendor_id}") == ["Drafty"]
     # Bad input is a field error, never a 500.
     response = client.get(reverse("agreement_list") + "?expiring_within=abc")
