@@ -201,6 +201,4 @@ def serve_field(field_file, *, filename: str, content_type: str) -> FileResponse
 
 def serve(stored: StoredFile) -> FileResponse:
     """The document as an attachment with its real type. Call only after the practice check."""
-    return serve_field(
-        stored.file, filename=stored.original_name, content_type=stored.content_type
-    )
+    return serve_field(stored.file, filename=stored.original_name, content_type=stored.content_type)

@@ -78,7 +78,7 @@ def test_binder_for_demo_practice(
         )
     )
     manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode())))
-    assert {row["path"] for row in manifest} >= {"binder.pdf", "inventory.csv"}
+    assert {row["path"] for row in manifest} >= {"binder.pdf", "inventory.csv", "activity-log.csv"}
     for row in manifest:
         assert hashlib.sha256(archive.read(row["path"])).hexdigest() == row["sha256"]
     inventory = archive.read("inventory.csv").decode()
