@@ -23,6 +23,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
     },
+    # BAA findings that depend on the date (expiring, renewal notice) are recounted daily.
+    "baa-findings-refresh": {
+        "task": "baas.tasks.refresh_findings",
+        "schedule": crontab(minute=30, hour=5),
+        "options": {"expires": 6 * 3600},
+    },
     # One posture snapshot per practice per day, for the dashboard's trend chart.
     "dashboard-snapshots": {
         "task": "dashboard.tasks.record_snapshots",

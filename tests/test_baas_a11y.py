@@ -30,8 +30,6 @@ def problems(page) -> list[str]:
                       v.nodes.slice(0, 3).map(n => n.target.join(" ")));
         }"""
     )
-    # Known, reported in tests/test_a11y.py, not in a BAA template.
-    found = [f for f in found if f != "serious: color-contrast at #breach-contact > a"]
     return found + page.evaluate("() => window.__cspViolations || []")
 
 

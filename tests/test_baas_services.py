@@ -302,3 +302,22 @@ def test_admin_pages_for_agreements_documents_and_checklist(
         reverse("admin:baas_businessassociateagreement_change", args=[agreement.pk])
     )
     assert page.status_code == 200 and vendor.name in page.content.decode()
+
+
+def test_nightly_task_recounts_date_dependent_findings(cast, time_machine):
+    from datetime import date
+
+    from baas.tasks import refresh_findings
+    from vendors.models import BusinessAssociate
+
+    from .baas_factories import make_signed
+    from .factories import VendorFactory
+
+    time_machine.move_to("2026-01-01 12:00Z")
+    vendor = VendorFactory(organization=cast.practice)
+    make_signed(vendor, effective_on=date(2024, 1, 1), expires_on=date(2026, 12, 31))
+    before = BusinessAssociate.objects.get(pk=vendor.pk).baa_findings_warning
+    time_machine.move_to("2026-12-20 12:00Z")  # now within the expiry warning window
+    assert refresh_findings() >= 1
+    after = BusinessAssociate.objects.get(pk=vendor.pk).baa_findings_warning
+    assert after > before
