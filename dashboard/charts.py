@@ -118,6 +118,15 @@ def line_chart(labels: list[str], series: list[Series], *, title: str, desc: str
             if s.values
         ),
     )
+    dots = format_html_join(
+        "",
+        '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{}: {}</title></circle>',
+        (
+            (*point(i, v).split(","), COLORS.get(s.key, "#6c757d"), s.label, v)
+            for s in series
+            for i, v in enumerate(s.values)
+        ),
+    )
     first_last = format_html(
         '<text x="{}" y="{}" font-size="10">{}</text><text x="{}" y="{}" font-size="10" '
         'text-anchor="end">{}</text>',
@@ -137,7 +146,7 @@ def line_chart(labels: list[str], series: list[Series], *, title: str, desc: str
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" class="chart" '
         'aria-labelledby="{}-t {}-d"><title id="{}-t">{}</title><desc id="{}-d">{}</desc>'
-        "{}{}{}</svg>",
+        "{}{}{}{}</svg>",
         WIDTH,
         HEIGHT,
         _id(title),
@@ -148,6 +157,7 @@ def line_chart(labels: list[str], series: list[Series], *, title: str, desc: str
         desc,
         axis,
         lines,
+        dots,
         first_last,
     )
 
