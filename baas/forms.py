@@ -12,6 +12,7 @@ from .choices import (
     ProvisionState,
 )
 from .models import BusinessAssociateAgreement
+from .services import COPIED_FIELDS
 
 DATE = {"type": "date"}
 
@@ -36,34 +37,8 @@ class AgreementForm(forms.ModelForm):
 
     class Meta:
         model = BusinessAssociateAgreement
-        fields = [
-            "vendor",
-            "status",
-            "template_source",
-            "service_agreement",
-            "annual_contract_value",
-            "effective_on",
-            "expires_on",
-            "auto_renews",
-            "renewal_notice_days",
-            "breach_notice_days",
-            "breach_notice_day_kind",
-            "breach_contact_name",
-            "breach_contact_email",
-            "indemnification",
-            "indemnification_covers",
-            "cap_kind",
-            "cap_months",
-            "cap_amount",
-            "cap_multiple",
-            "carve_outs",
-            "cyber_insurance_amount",
-            "return_destroy",
-            "audit_rights",
-            "offshore_restricted",
-            "subcontractor_flowdown",
-            "notes",
-        ]
+        # The terms a new version copies, in the same order, plus what is per version.
+        fields = ["vendor", "status", *COPIED_FIELDS, "notes"]
         widgets = {
             "effective_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
             "expires_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),

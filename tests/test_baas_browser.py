@@ -8,7 +8,8 @@ from django.core.management import call_command
 
 from baas.demo import minimal_pdf
 from baas.provisions import PROVISIONS
-from oversight.demo import DEMO_PASSWORD
+
+from .test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,14 +19,6 @@ VENDOR = "FrontDesk Scheduling SaaS"
 @pytest.fixture
 def demo(db):
     call_command("seed_demo")
-
-
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def gap_rows(page, live_server):
