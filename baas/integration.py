@@ -204,3 +204,42 @@ def vendor_saved(sender, instance, raw=False, update_fields=None, **kwargs):
         return
     if BusinessAssociateAgreement.objects.filter(vendor_id=instance.pk).exists():
         vendor_baa_refresh(vendor=instance)
+
+
+@due.register_calendar
+def baa_calendar_dates(org_ids, today: date, until: date):
+    """Every signed agreement's expiry and renewal-notice deadline up to ``until``. One query."""
+    rows = BusinessAssociateAgreement.objects.filter(
+        organization_id__in=list(org_ids),
+        status=AgreementStatus.SIGNED,
+        expires_on__gte=today,
+        expires_on__lte=until,
+        vendor__archived_at__isnull=True,
+    ).select_related("vendor")
+    for agreement in rows:
+        vendor = agreement.vendor
+        common = {
+            "organization_id": agreement.organization_id,
+            "vendor_id": vendor.pk,
+            "vendor_name": vendor.name,
+            "tier": vendor.tier,
+            "url": reverse("agreement_detail", args=[agreement.pk]),
+            "owner_membership_id": vendor.owner_id,
+        }
+        yield due.DueItem(
+            kind=due.DueKind.BAA_EXPIRY,
+            key=f"baa:{agreement.pk}",
+            due_date=agreement.expires_on,
+            title="BAA expires",
+            **common,
+        )
+        if agreement.auto_renews and agreement.renewal_notice_days is not None:
+            deadline = agreement.expires_on - timedelta(days=agreement.renewal_notice_days)
+            if deadline >= today:
+                yield due.DueItem(
+                    kind=due.DueKind.RENEWAL_NOTICE,
+                    key=f"baa:{agreement.pk}:renewal",
+                    due_date=deadline,
+                    title="Last day to give notice against BAA auto-renewal",
+                    **common,
+                )

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
-from oversight.due import DueItem, DueKind, register
+from oversight.due import DueItem, DueKind, register, register_calendar
 from oversight.policy import DueState
 from vendors.choices import ENGAGED_STATUSES, RelationshipStatus
 
@@ -197,5 +197,47 @@ def provide(org_ids, today: date, rules):
     ]
 
 
+def calendar_dates(org_ids, today: date, until: date):
+    """Every next review and open follow-up action due from today to ``until``, for the
+    calendar feed. Two queries, on the same indexed dates as the providers above."""
+    org_ids = list(org_ids)
+    for row in VendorSchedule.objects.filter(
+        organization_id__in=org_ids,
+        next_review_due__gte=today,
+        next_review_due__lte=until,
+        vendor__status__in=ENGAGED_STATUSES,
+        vendor__archived_at__isnull=True,
+    ).select_related("vendor"):
+        vendor = row.vendor
+        yield _item(
+            DueKind.REVIEW,
+            f"review:{vendor.id}",
+            row.next_review_due,
+            vendor,
+            "Periodic review due",
+            reverse("review_create", args=[vendor.id]),
+            vendor.owner_id,
+            DueState.OK,
+        )
+    for action in FollowUpAction.objects.filter(
+        organization_id__in=org_ids,
+        status=ActionStatus.OPEN,
+        due_on__gte=today,
+        due_on__lte=until,
+        vendor__archived_at__isnull=True,
+    ).select_related("vendor"):
+        yield _item(
+            DueKind.ACTION,
+            f"action:{action.id}",
+            action.due_on,
+            action.vendor,
+            "Follow-up action due",
+            reverse("action_edit", args=[action.id]),
+            action.owner_id or action.vendor.owner_id,
+            DueState.OK,
+        )
+
+
 def connect() -> None:
     register(provide)
+    register_calendar(calendar_dates)

@@ -1,4 +1,5 @@
 import secrets
+from datetime import timedelta
 
 from django.contrib import messages
 from django.db import transaction
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .calendar import build_calendar
-from .due import collect
+from .due import calendar_items
 from .models import CalendarFeed, rules_for
 from .tenancy import member_required
 
@@ -54,7 +55,10 @@ def calendar_feed(request, token: str):
         raise Http404
     practice = feed.membership.organization
     today = timezone.localdate(timezone=practice.tzinfo)
-    items = collect([practice.pk], today, rules_for([practice.pk]))
+    # What is due or overdue now, and every dated obligation of the next 18 months.
+    items = calendar_items(
+        [practice.pk], today, today + timedelta(days=548), rules_for([practice.pk])
+    )
     body = build_calendar(items, name=f"{practice.name}: vendor oversight")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="vendor-oversight.ics"'

@@ -62,3 +62,27 @@ def collect(org_ids: Iterable[int], today: date, rules: dict) -> list[DueItem]:
     for provider in _providers:
         items.extend(provider(org_ids, today, rules))
     return items
+
+
+# Calendar: every dated obligation up to a date, whether or not it is "due" yet (a review in
+# ten months belongs in a calendar, not yet in the work queue). Same DueItem shape, same keys,
+# so the calendar's UIDs match the reminders' .ics attachments.
+CalendarProvider = Callable[[Iterable[int], date, date], Iterable[DueItem]]
+_calendar_providers: list[CalendarProvider] = []
+
+
+def register_calendar(provider: CalendarProvider) -> CalendarProvider:
+    if provider not in _calendar_providers:
+        _calendar_providers.append(provider)
+    return provider
+
+
+def calendar_items(org_ids: Iterable[int], today: date, until: date, rules: dict) -> list[DueItem]:
+    """What is due now (``collect``) and every dated obligation from today to ``until``,
+    one item per (kind, key)."""
+    org_ids = list(org_ids)
+    items = {(i.kind, i.key): i for i in collect(org_ids, today, rules)}
+    for provider in _calendar_providers:
+        for item in provider(org_ids, today, until):
+            items.setdefault((item.kind, item.key), item)
+    return sorted(items.values(), key=lambda i: (i.due_date, i.vendor_name))

@@ -70,3 +70,27 @@ def test_feed_lists_this_practice_due_dates_with_stable_uids(client, cast, login
     uids = {str(e.get("uid")) for e in again.walk("VEVENT")}
     assert str(expiry.get("uid")) in uids, "the same item keeps its UID"
     assert timedelta(days=1) == expiry.decoded("dtend") - expiry.decoded("dtstart")
+
+
+def test_feed_looks_a_year_ahead(client, cast, login, time_machine):
+    """Dates far from due (a BAA expiring in ten months, the next review, an open action)
+    are in the calendar although nothing is reminded about them yet."""
+    from datetime import date
+
+    from diligence.models import VendorSchedule
+
+    from .baas_factories import make_signed
+    from .factories import VendorFactory
+
+    time_machine.move_to("2026-11-25 12:00Z")
+    vendor = VendorFactory(
+        organization=cast.practice, name="Far EHR", access_level="full", record_count=5000
+    )  # high tier: reviewed every 12 months
+    make_signed(vendor, effective_on=date(2024, 1, 1), expires_on=date(2027, 9, 30))
+    next_review = VendorSchedule.objects.get(vendor=vendor).next_review_due
+    assert next_review and next_review > date(2027, 1, 1)
+
+    calendar = Calendar.from_ical(client.get(turn_on(login(cast.bob))).content)
+    dates = {(str(e.get("summary")), e.decoded("dtstart")) for e in calendar.walk("VEVENT")}
+    assert ("BAA expires: Far EHR", date(2027, 9, 30)) in dates
+    assert ("Periodic review due: Far EHR", next_review) in dates
