@@ -55,6 +55,7 @@ def test_new_practice_from_sign_up_to_a_changed_dashboard(page, live_server, tmp
     assert "Sunrise Dental" in page.inner_text("#current-practice")
 
     # 2. Invite a manager.
+    page.click("#practice-menu")
     page.click("nav >> text=Members")
     page.fill("#id_email", "pat@sunrise.example")
     page.select_option("#id_role", "manager")
