@@ -1,10 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
 urlpatterns = [
     path("agreements/", views.agreement_list, name="agreement_list"),
     path("agreements/new/", views.agreement_create, name="agreement_create"),
+    re_path(
+        r"^agreements/export\.(?P<fmt>csv|xlsx)$", views.agreement_export, name="agreement_export"
+    ),
     path("agreements/<int:pk>/", views.agreement_detail, name="agreement_detail"),
     path("agreements/<int:pk>/edit/", views.agreement_edit, name="agreement_edit"),
     path("agreements/<int:pk>/sign/", views.agreement_sign, name="agreement_sign"),

@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from oversight import files
 from oversight.choices import AuditAction
 from oversight.models import audit, rules_for
+from oversight.tabular import build_dataset, export_response
 from oversight.tenancy import (
     get_for_member,
     get_rw_for_member,
@@ -67,6 +68,52 @@ def agreement_list(request):
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode(), "today": today}
     return render(request, "baas/agreement_list.html", context)
+
+
+EXPORT_COLUMNS = [
+    ("vendor", lambda a: a.vendor.name),
+    ("vendor_tier", lambda a: a.vendor.tier),
+    ("status", lambda a: a.status),
+    ("template", lambda a: a.template_source),
+    ("service_agreement", lambda a: a.service_agreement),
+    ("effective_on", lambda a: a.effective_on),
+    ("signed_on", lambda a: a.signed_on),
+    ("expires_on", lambda a: a.expires_on or "evergreen"),
+    ("auto_renews", lambda a: "yes" if a.auto_renews else "no"),
+    ("renewal_notice_days", lambda a: a.renewal_notice_days),
+    ("breach_notice_days", lambda a: a.breach_notice_days),
+    ("breach_notice_day_kind", lambda a: a.breach_notice_day_kind),
+    ("indemnification", lambda a: a.indemnification),
+    ("cap_kind", lambda a: a.cap_kind),
+    ("cap_amount", lambda a: a.cap_amount),
+    ("carve_outs", lambda a: "; ".join(a.carve_outs or [])),
+    ("cyber_insurance_amount", lambda a: a.cyber_insurance_amount),
+    ("annual_contract_value", lambda a: a.annual_contract_value),
+    ("critical_findings", lambda a: a.findings_critical),
+    ("warning_findings", lambda a: a.findings_warning),
+    ("notes", lambda a: a.notes),
+]
+
+
+@member_required
+@require_safe
+def agreement_export(request, fmt: str):
+    """The agreement list as CSV or XLSX, with the list's current filters; logged."""
+    today = services.practice_today(request.practice)
+    filterset = AgreementFilterSet(
+        request.GET or None,
+        queryset=_agreements(request),
+        organization=request.practice,
+        today=today,
+    )
+    rows = filterset.qs.order_by("vendor__name", "-created_at", "-id")
+    dataset = build_dataset(
+        [name for name, _ in EXPORT_COLUMNS],
+        ([get(a) for _, get in EXPORT_COLUMNS] for a in rows),
+        title="Agreements",
+    )
+    audit(request, AuditAction.EXPORTED, label=f"Agreement list ({fmt})", rows=len(dataset))
+    return export_response(dataset, fmt, f"agreements-{today.isoformat()}")
 
 
 @member_required

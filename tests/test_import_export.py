@@ -142,3 +142,36 @@ def test_export_needs_login(client, db):
     assert client.get(reverse("vendor_export", args=["csv"]))["Location"].startswith(
         reverse("account_login")
     )
+
+
+def test_agreement_list_export_with_filters(cast, login, client):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from .baas_factories import make_agreement, make_signed
+
+    soon = VendorFactory(organization=cast.practice, name="@SUM(A1) Soon Co")
+    make_signed(
+        soon, effective_on=date(2024, 1, 1), expires_on=timezone.localdate() + timedelta(days=20)
+    )
+    later = VendorFactory(organization=cast.practice, name="Later Co")
+    make_agreement(later)
+    foreign = VendorFactory(organization=cast.other_practice, name="Foreign Co")
+    make_agreement(foreign)
+
+    viewer = login(cast.charlie)
+    response = viewer.get(reverse("agreement_export", args=["csv"]) + "?expiring_within=30")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["vendor"] for r in rows] == ["'@SUM(A1) Soon Co"]
+    assert rows[0]["status"] == "signed"
+    book = openpyxl.load_workbook(
+        io.BytesIO(viewer.get(reverse("agreement_export", args=["xlsx"])).content)
+    )
+    names = {row[0].value for row in book.active.iter_rows(min_row=2)}
+    assert names == {"'@SUM(A1) Soon Co", "Later Co"}
+    assert AuditEvent.objects.filter(organization=cast.practice, action="exported").count() == 2
+    client.logout()
+    assert client.get(reverse("agreement_export", args=["csv"]))["Location"].startswith(
+        reverse("account_login")
+    )
