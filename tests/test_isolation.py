@@ -174,7 +174,7 @@ def test_every_pattern_is_covered(client, world):
         if not (response.status_code == 302 and "/accounts/login/" in response["Location"]):
             anonymous_open.append((name, response.status_code))
     # Export/template patterns take a format, not an object.
-    for route, name, groups in patterns():
+    for _route, name, groups in patterns():
         if groups == ["fmt"]:
             response = client.get(reverse(name, args=["csv"]))
             if not (response.status_code == 302 and "/accounts/login/" in response["Location"]):
