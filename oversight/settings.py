@@ -6,6 +6,7 @@ eagerly), emails written to ``var/sent-emails/``. Production sets ``DATABASE_URL
 ``CELERY_BROKER_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and the email settings.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,9 +23,16 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
+# Commands that only read the code (no signing, no serving) run without a key, so that
+# `manage.py makemigrations --check` works on a bare checkout.
+_KEYLESS_COMMANDS = {"makemigrations", "showmigrations", "sqlmigrate", "help", "version"}
+_keyless = (
+    Path(sys.argv[0]).name == "manage.py" and len(sys.argv) > 1 and sys.argv[1] in _KEYLESS_COMMANDS
+)
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not (DEBUG or _keyless):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-local-development-key-only-used-when-DEBUG-is-on"
 
