@@ -1,3 +1,5 @@
+from datetime import date
+
 from django import forms
 
 from vendors.models import BusinessAssociate
@@ -17,8 +19,21 @@ from .services import COPIED_FIELDS
 DATE = {"type": "date"}
 
 
+EARLIEST, LATEST = date(1990, 1, 1), date(2199, 12, 31)
+
+
+def _check_range(value):
+    # Contract dates outside this range are typos, and date arithmetic on them would overflow.
+    if value is not None and not (EARLIEST <= value <= LATEST):
+        raise forms.ValidationError(
+            f"Enter a date between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}."
+        )
+
+
 def _date(**kwargs) -> forms.DateField:
-    return forms.DateField(widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"), **kwargs)
+    return forms.DateField(
+        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"), validators=[_check_range], **kwargs
+    )
 
 
 class AgreementForm(forms.ModelForm):
@@ -48,6 +63,8 @@ class AgreementForm(forms.ModelForm):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
+        for name in ("effective_on", "expires_on"):
+            self.fields[name].validators.append(_check_range)
         self.fields["vendor"].queryset = BusinessAssociate.objects.for_org(organization).current()
         if self.instance.pk:
             # The vendor of an existing agreement does not change.

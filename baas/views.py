@@ -173,7 +173,7 @@ def _save_form(request, form, save) -> BusinessAssociateAgreement | None:
 def agreement_create(request):
     initial = {}
     vendor_id = request.GET.get("vendor", "")
-    if vendor_id.isdigit():
+    if vendor_id.isdecimal():
         vendor = scoped(request, BusinessAssociate).filter(pk=vendor_id).first()
         if vendor is not None:
             initial["vendor"] = vendor.pk

@@ -148,6 +148,8 @@ def render_pdf(data: BinderData) -> bytes:
     context = {
         "data": data,
         "site_url": settings.SITE_URL,
+        # A CSS string in the page footer: no quote, backslash or markup can close it.
+        "footer_name": "".join(c for c in data.practice.name if c not in '"\\<>\n\r'),
         "activity": data.activity[:PDF_ACTIVITY_LIMIT],
         "activity_cut": max(0, len(data.activity) - PDF_ACTIVITY_LIMIT),
     }

@@ -159,9 +159,9 @@ def action_create(request, pk: int):
     source = request.POST.get("record") or request.GET.get("record")
     review_id = request.POST.get("review") or request.GET.get("review")
     action = FollowUpAction(organization=request.practice, vendor=vendor)
-    if source and source.isdigit():
+    if source and source.isdecimal():
         action.record = get_for_member(request, vendor.diligence_records.all(), pk=int(source))
-    if review_id and review_id.isdigit():
+    if review_id and review_id.isdecimal():
         action.review = get_for_member(request, vendor.reviews.all(), pk=int(review_id))
     form = ActionForm(
         request.POST or None,
@@ -357,7 +357,7 @@ def work_queue(request):
         owner = str(request.membership.pk)
     if owner == "none":
         items = [i for i in items if i.owner_membership_id is None]
-    elif owner.isdigit() and int(owner) in owners:
+    elif owner.isdecimal() and int(owner) in owners:
         items = [i for i in items if i.owner_membership_id == int(owner)]
     else:
         owner = ""

@@ -43,6 +43,9 @@ class ActivityFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         since, until = cleaned.get("since"), cleaned.get("until")
+        for name, value in (("since", since), ("until", until)):
+            if value and not 1900 <= value.year <= 9000:
+                self.add_error(name, "Enter a date between 1900 and 9000.")
         if since and until and since > until:
             self.add_error("until", "The end date is before the start date.")
         return cleaned

@@ -48,7 +48,11 @@ def calendar_settings(request):
 def calendar_feed(request, token: str):
     feed = (
         CalendarFeed.objects.select_related("membership__organization")
-        .filter(token_hash=CalendarFeed.hash(token), revoked_at__isnull=True)
+        .filter(
+            token_hash=CalendarFeed.hash(token),
+            revoked_at__isnull=True,
+            membership__user__is_active=True,
+        )
         .first()
     )
     if feed is None:

@@ -248,3 +248,46 @@ def test_far_dates_are_refused_with_a_field_error(cast, login):
         )
         assert response.status_code == 200, value
         assert "phi_access_began" in response.context["form"].errors, value
+
+
+def test_odd_digits_dates_and_names_never_crash(
+    cast, login, vendor, django_capture_on_commit_callbacks
+):
+    """Review findings: Unicode digits in ids, dates at the ends of the calendar, quotes in the
+    practice name (the binder's page footer)."""
+    from django.urls import reverse
+
+    from binder.models import BinderExport
+
+    client = login(cast.bob)
+    assert client.get(reverse("work_queue"), {"owner": "²"}).status_code == 200
+    assert client.get(reverse("agreement_create"), {"vendor": "²"}).status_code == 200
+    assert (
+        client.get(reverse("action_create", args=[vendor.pk]), {"record": "²"}).status_code == 200
+    )
+    response = client.get(reverse("activity_log"), {"since": "0001-01-01", "until": "9999-12-31"})
+    assert response.status_code == 200 and set(response.context["form"].errors) == {
+        "since",
+        "until",
+    }
+    response = client.post(
+        reverse("agreement_create"),
+        {
+            "vendor": vendor.pk,
+            "status": "draft",
+            "template_source": "vendor",
+            "effective_on": "0001-01-01",
+            "expires_on": "9999-12-31",
+            "auto_renews": "on",
+            "renewal_notice_days": "90",
+            "indemnification": "none",
+            "cap_kind": "none",
+        },
+    )
+    assert response.status_code == 200
+    assert {"effective_on", "expires_on"} <= set(response.context["form"].errors)
+    cast.practice.name = 'Dr. "Quote" \\ Clinic <b>'
+    cast.practice.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("binder_page"), {"as_of": "2026-01-01", "period_start": "2025-01-01"})
+    assert BinderExport.objects.get().status == "done"
