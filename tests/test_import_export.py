@@ -175,3 +175,20 @@ def test_agreement_list_export_with_filters(cast, login, client):
     assert client.get(reverse("agreement_export", args=["csv"]))["Location"].startswith(
         reverse("account_login")
     )
+
+
+def test_export_takes_every_filter_of_the_list_including_baa_status_and_sort(cast, login):
+    from datetime import date
+
+    from .baas_factories import make_signed
+
+    VendorFactory(organization=cast.practice, name="Gap Co")  # active, PHI, no BAA
+    covered = VendorFactory(organization=cast.practice, name="Covered Co")
+    make_signed(covered, effective_on=date(2024, 1, 1))
+    client = login(cast.bob)
+    query = "?baa=gap&sort=-tier"
+    listed = [v.name for v in client.get(reverse("vendor_list") + query).context["page"]]
+    response = client.get(reverse("vendor_export", args=["csv"]) + query)
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["name"] for r in rows] == listed == ["Gap Co"]
+    assert rows[0]["baa_status"] == "gap"

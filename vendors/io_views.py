@@ -11,11 +11,10 @@ from django.views.decorators.http import require_POST
 from oversight.choices import AuditAction
 from oversight.models import audit
 from oversight.tabular import TableError, build_dataset, export_response, read_table
-from oversight.tenancy import member_required, scoped, writer_required
+from oversight.tenancy import member_required, writer_required
 
 from . import importing
-from .filtersets import VendorFilterSet
-from .models import BusinessAssociate
+from .views import ordered, vendor_filterset
 
 SESSION_KEY = "vendor_import"
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -27,6 +26,7 @@ EXPORT_COLUMNS = [
     ("computed_tier", lambda v: v.computed_tier),
     ("tier_reasons", lambda v: "; ".join(v.tier_reasons or [])),
     ("tier_override_reason", lambda v: v.tier_override_reason),
+    ("baa_status", lambda v: v.baa_status),
     ("category", lambda v: v.category),
     ("services", lambda v: v.services),
     ("status", lambda v: v.status),
@@ -62,11 +62,7 @@ class ImportForm(forms.Form):
 
 @member_required
 def vendor_export(request, fmt: str):
-    queryset = scoped(request, BusinessAssociate).select_related("owner__user")
-    filterset = VendorFilterSet(
-        request.GET or None, queryset=queryset, organization=request.practice
-    )
-    vendors = filterset.qs.order_by("name", "id")
+    vendors = ordered(vendor_filterset(request))
     dataset = build_dataset(
         [name for name, _ in EXPORT_COLUMNS],
         ([get(v) for _, get in EXPORT_COLUMNS] for v in vendors),

@@ -47,12 +47,8 @@ def with_baa_status(request, queryset):
 
 @member_required
 def vendor_list(request):
-    filterset = VendorFilterSet(
-        request.GET or None,
-        queryset=with_baa_status(request, vendor_queryset(request)),
-        organization=request.practice,
-    )
-    page = Paginator(_ordered(filterset), PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = vendor_filterset(request)
+    page = Paginator(ordered(filterset), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
@@ -60,7 +56,17 @@ def vendor_list(request):
     return render(request, template, context)
 
 
-def _ordered(filterset):
+def vendor_filterset(request) -> VendorFilterSet:
+    """The inventory as the list shows it (BAA status annotated), with the request's filters:
+    shared by the list page and its export so both always agree."""
+    return VendorFilterSet(
+        request.GET or None,
+        queryset=with_baa_status(request, vendor_queryset(request)),
+        organization=request.practice,
+    )
+
+
+def ordered(filterset):
     qs = filterset.qs
     chosen = filterset.is_bound and filterset.form.cleaned_data.get("sort")
     # A stable tie-breaker keeps pagination consistent.
