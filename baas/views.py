@@ -53,8 +53,8 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-@member_required
-def agreement_list(request):
+def _filtered_agreements(request):
+    """The agreement list's filterset and rows, shared by the page and its export."""
     today = services.practice_today(request.practice)
     filterset = AgreementFilterSet(
         request.GET or None,
@@ -62,7 +62,12 @@ def agreement_list(request):
         organization=request.practice,
         today=today,
     )
-    qs = filterset.qs.order_by("vendor__name", "-created_at", "-id")
+    return filterset, filterset.qs.order_by("vendor__name", "-created_at", "-id"), today
+
+
+@member_required
+def agreement_list(request):
+    filterset, qs, today = _filtered_agreements(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -99,14 +104,7 @@ EXPORT_COLUMNS = [
 @require_safe
 def agreement_export(request, fmt: str):
     """The agreement list as CSV or XLSX, with the list's current filters; logged."""
-    today = services.practice_today(request.practice)
-    filterset = AgreementFilterSet(
-        request.GET or None,
-        queryset=_agreements(request),
-        organization=request.practice,
-        today=today,
-    )
-    rows = filterset.qs.order_by("vendor__name", "-created_at", "-id")
+    _, rows, today = _filtered_agreements(request)
     dataset = build_dataset(
         [name for name, _ in EXPORT_COLUMNS],
         ([get(a) for _, get in EXPORT_COLUMNS] for a in rows),
