@@ -52,7 +52,7 @@ COPIED_FIELDS = (
 
 
 def practice_today(organization) -> date:
-    return timezone.now().astimezone(organization.tzinfo).date()
+    return organization.today()
 
 
 def reference_agreement(agreements) -> BusinessAssociateAgreement | None:

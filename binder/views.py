@@ -44,7 +44,7 @@ def _require_binder_role(request):
 @member_required
 def binder_page(request):
     _require_binder_role(request)
-    today = timezone.localdate(timezone=request.practice.tzinfo)
+    today = request.practice.today()
     form = BinderForm(
         request.POST or None,
         initial={"as_of": today, "period_start": today - timedelta(days=365)},

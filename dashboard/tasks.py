@@ -1,9 +1,12 @@
+import logging
+
 from celery import shared_task
-from django.utils import timezone
 
 from oversight.models import Organization
 
 from . import posture
+
+log = logging.getLogger(__name__)
 
 
 @shared_task
@@ -13,11 +16,9 @@ def record_snapshots() -> int:
     done = 0
     for practice in Organization.objects.all():
         try:
-            today = timezone.localdate(timezone=practice.tzinfo)
+            today = practice.today()
             posture.record_snapshot(practice, posture.compute(practice, today))
             done += 1
-        except Exception:  # noqa: BLE001 - logged with the id only, no PHI
-            import logging
-
-            logging.getLogger(__name__).exception("snapshot failed for practice %s", practice.pk)
+        except Exception:  # logged with the id only, no PHI
+            log.exception("snapshot failed for practice %s", practice.pk)
     return done

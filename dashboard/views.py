@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django.shortcuts import render
-from django.utils import timezone
 
 from oversight.tenancy import member_required
 
@@ -12,7 +11,7 @@ from .models import PostureSnapshot
 @member_required
 def home(request):
     practice = request.practice
-    today = timezone.localdate(timezone=practice.tzinfo)
+    today = practice.today()
     figures = posture.compute(practice, today)
     posture.record_snapshot(practice, figures)
     history = list(

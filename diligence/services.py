@@ -32,7 +32,7 @@ EVIDENCE_TYPES = (PDF, IMAGES, OFFICE)
 
 def practice_today(organization) -> date:
     """Today in the practice's timezone (due dates are the practice's calendar days)."""
-    return timezone.localdate(timezone=organization.tzinfo)
+    return organization.today()
 
 
 def _check_member(organization, membership, field: str) -> None:

@@ -58,7 +58,7 @@ def calendar_feed(request, token: str):
     if feed is None:
         raise Http404
     practice = feed.membership.organization
-    today = timezone.localdate(timezone=practice.tzinfo)
+    today = practice.today()
     # What is due or overdue now, and every dated obligation of the next 18 months.
     items = calendar_items(
         [practice.pk], today, today + timedelta(days=548), rules_for([practice.pk])

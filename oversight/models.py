@@ -66,6 +66,10 @@ class Organization(models.Model):
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
+    def today(self):
+        """The date at the practice, in its timezone: every due date is counted from it."""
+        return timezone.localdate(timezone=self.tzinfo)
+
 
 class MembershipQuerySet(models.QuerySet):
     def for_org(self, org: Organization) -> "MembershipQuerySet":

@@ -6,7 +6,6 @@ import logging
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from oversight import due
@@ -24,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 def _forecast(practice):
     """What will be sent when: the next reminder of each current due item, with its recipient."""
-    today = timezone.now().astimezone(practice.tzinfo).date()
+    today = practice.today()
     rules = rules_for([practice.id])
     try:
         with transaction.atomic():

@@ -3,7 +3,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from oversight.models import rules_for
@@ -40,7 +39,7 @@ def vendor_queryset(request):
 def with_baa_status(request, queryset):
     """Annotate ``baa_status`` / ``baa_rank`` for the practice's today and tier policy."""
     org = request.practice
-    today = timezone.now().astimezone(org.tzinfo).date()
+    today = org.today()
     warning = baa_status.warning_days_by_tier(rules_for([org.pk])[org.pk])
     return baa_status.annotate(queryset, today, warning)
 
