@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from .activity import Entry, _entry, activity, model_key, tracked_models
+from .activity import Entry, activity, entries_for, model_key, tracked_models
 from .models import Membership, Organization
 from .tenancy import member_required
 
@@ -96,7 +96,7 @@ def object_history(request, app_label: str, model_name: str, pk: int):
     records = list(records.order_by("-history_date", "-history_id"))
     if not records:
         raise Http404
-    entries = [_entry(record, model) for record in records]
+    entries = entries_for(model, records)
     context = {
         "entries": entries,
         "object_type": model._meta.verbose_name,
