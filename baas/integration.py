@@ -94,6 +94,41 @@ def _first_warning(rules: dict, org_id: int, tier: str) -> int:
     return rules[org_id][tier].first_warning_days
 
 
+def _common(agreement) -> dict:
+    vendor = agreement.vendor
+    return {
+        "organization_id": agreement.organization_id,
+        "vendor_id": vendor.pk,
+        "vendor_name": vendor.name,
+        "tier": vendor.tier,
+        "url": reverse("agreement_detail", args=[agreement.pk]),
+        "owner_membership_id": vendor.owner_id,
+    }
+
+
+def _expiry_item(agreement, common) -> due.DueItem:
+    return due.DueItem(
+        kind=due.DueKind.BAA_EXPIRY,
+        key=f"baa:{agreement.pk}",
+        due_date=agreement.expires_on,
+        title="BAA expires",
+        **common,
+    )
+
+
+def _renewal_item(agreement, common) -> due.DueItem | None:
+    """The last day to stop an auto-renewal, if the agreement renews and says how."""
+    if not agreement.auto_renews or agreement.renewal_notice_days is None:
+        return None
+    return due.DueItem(
+        kind=due.DueKind.RENEWAL_NOTICE,
+        key=f"baa:{agreement.pk}:renewal",
+        due_date=agreement.expires_on - timedelta(days=agreement.renewal_notice_days),
+        title="Last day to give notice against BAA auto-renewal",
+        **common,
+    )
+
+
 @due.register
 def baa_due_items(org_ids, today: date, rules: dict):
     """BAA expiry, expired BAA, auto-renewal notice and compliance gaps. Two queries."""
@@ -121,25 +156,9 @@ def baa_due_items(org_ids, today: date, rules: dict):
     for agreement in signed:
         vendor = agreement.vendor
         window = _first_warning(rules, agreement.organization_id, vendor.tier)
-        url = reverse("agreement_detail", args=[agreement.pk])
-        common = {
-            "organization_id": agreement.organization_id,
-            "vendor_id": vendor.pk,
-            "vendor_name": vendor.name,
-            "tier": vendor.tier,
-            "url": url,
-            "owner_membership_id": vendor.owner_id,
-        }
+        common = _common(agreement)
         if agreement.expires_on <= today + timedelta(days=window):
-            items.append(
-                due.DueItem(
-                    kind=due.DueKind.BAA_EXPIRY,
-                    key=f"baa:{agreement.pk}",
-                    due_date=agreement.expires_on,
-                    title="BAA expires",
-                    **common,
-                )
-            )
+            items.append(_expiry_item(agreement, common))
         if agreement.expires_on < today and vendor.status == RelationshipStatus.ACTIVE:
             items.append(
                 due.DueItem(
@@ -150,18 +169,13 @@ def baa_due_items(org_ids, today: date, rules: dict):
                     **common,
                 )
             )
-        if agreement.auto_renews and agreement.renewal_notice_days is not None:
-            deadline = agreement.expires_on - timedelta(days=agreement.renewal_notice_days)
-            if deadline <= today + timedelta(days=window) and agreement.expires_on >= today:
-                items.append(
-                    due.DueItem(
-                        kind=due.DueKind.RENEWAL_NOTICE,
-                        key=f"baa:{agreement.pk}:renewal",
-                        due_date=deadline,
-                        title="Last day to give notice against BAA auto-renewal",
-                        **common,
-                    )
-                )
+        renewal = _renewal_item(agreement, common)
+        if (
+            renewal is not None
+            and renewal.due_date <= today + timedelta(days=window)
+            and agreement.expires_on >= today
+        ):
+            items.append(renewal)
     # Compliance gaps: engaged vendors with PHI and no signed, current BAA.
     gaps = (
         BusinessAssociate.objects.filter(
@@ -217,29 +231,8 @@ def baa_calendar_dates(org_ids, today: date, until: date):
         vendor__archived_at__isnull=True,
     ).select_related("vendor")
     for agreement in rows:
-        vendor = agreement.vendor
-        common = {
-            "organization_id": agreement.organization_id,
-            "vendor_id": vendor.pk,
-            "vendor_name": vendor.name,
-            "tier": vendor.tier,
-            "url": reverse("agreement_detail", args=[agreement.pk]),
-            "owner_membership_id": vendor.owner_id,
-        }
-        yield due.DueItem(
-            kind=due.DueKind.BAA_EXPIRY,
-            key=f"baa:{agreement.pk}",
-            due_date=agreement.expires_on,
-            title="BAA expires",
-            **common,
-        )
-        if agreement.auto_renews and agreement.renewal_notice_days is not None:
-            deadline = agreement.expires_on - timedelta(days=agreement.renewal_notice_days)
-            if deadline >= today:
-                yield due.DueItem(
-                    kind=due.DueKind.RENEWAL_NOTICE,
-                    key=f"baa:{agreement.pk}:renewal",
-                    due_date=deadline,
-                    title="Last day to give notice against BAA auto-renewal",
-                    **common,
-                )
+        common = _common(agreement)
+        yield _expiry_item(agreement, common)
+        renewal = _renewal_item(agreement, common)
+        if renewal is not None and renewal.due_date >= today:
+            yield renewal
