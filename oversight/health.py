@@ -14,7 +14,8 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -99,3 +100,9 @@ def session_keepalive(request: HttpRequest) -> JsonResponse:
     on every request); this one is just the cheapest. Anonymous -> login redirect, which the
     script reads as "already signed out"."""
     return JsonResponse({"idle_seconds": settings.SESSION_COOKIE_AGE})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers and crawlers ask for ``/favicon.ico``; the icon is a static SVG."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -120,24 +120,40 @@ def _mfa_exempt_prefixes() -> tuple[str, ...]:
 STAFF_MFA_SESSION_KEY = "oversight_staff_mfa_required"
 
 
-def mfa_enrolment_needed(request: HttpRequest) -> bool:
-    """True for someone who must have a second factor and has none yet: a member of a practice
+def mfa_enrolment_reason(request: HttpRequest) -> str | None:
+    """Why someone must set up a second factor before going on, or None: a member of a practice
     that requires it (checked on every request, so turning it on applies to open sessions), or
     staff who signed in without one (the Django admin shows every practice;
     ``MFA_REQUIRED_FOR_STAFF``)."""
     user = request.user
-    if not user.is_authenticated:
-        return False
-    required = bool(request.session.get(STAFF_MFA_SESSION_KEY)) or (
-        Membership.objects.filter(user=user, organization__require_mfa=True).exists()
-    )
-    return required and not is_mfa_enabled(user)
+    if not user.is_authenticated or is_mfa_enabled(user):
+        return None
+    if Membership.objects.filter(user=user, organization__require_mfa=True).exists():
+        return "practice"
+    if request.session.get(STAFF_MFA_SESSION_KEY):
+        return "staff"
+    return None
+
+
+def mfa_enrolment_needed(request: HttpRequest) -> bool:
+    return mfa_enrolment_reason(request) is not None
+
+
+# Where the person was going when enrolment interrupted them; the two-factor pages link back.
+MFA_NEXT_SESSION_KEY = "oversight_mfa_next"
 
 
 class RequireMFAMiddleware:
-    message = (
-        "Your practice requires two-factor authentication. Set up an authenticator app to continue."
-    )
+    messages = {
+        "practice": (
+            "Your practice requires two-factor authentication. "
+            "Set up an authenticator app to continue."
+        ),
+        "staff": (
+            "Staff accounts can open the Django admin, which shows every practice: set up an "
+            "authenticator app to continue."
+        ),
+    }
 
     def __init__(self, get_response: Callable):
         self.get_response = get_response
@@ -146,14 +162,28 @@ class RequireMFAMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._exempt is None:
             self._exempt = _mfa_exempt_prefixes()
-        if not request.path.startswith(self._exempt) and mfa_enrolment_needed(request):
-            target = reverse("mfa_activate_totp")
-            if getattr(request, "htmx", False):
-                return HttpResponseClientRedirect(target)
-            if request.method == "GET":
-                messages.warning(request, self.message)
-            return redirect(target)
+        if not request.path.startswith(self._exempt):
+            reason = mfa_enrolment_reason(request)
+            if reason:
+                target = reverse("mfa_activate_totp")
+                if getattr(request, "htmx", False):
+                    return HttpResponseClientRedirect(target)
+                if request.method == "GET":
+                    request.session[MFA_NEXT_SESSION_KEY] = request.get_full_path()
+                    messages.warning(request, self.messages[reason])
+                return redirect(target)
+            if request.user.is_authenticated and MFA_NEXT_SESSION_KEY in request.session:
+                request.session.pop(MFA_NEXT_SESSION_KEY)  # back on the way: the link is spent
         return self.get_response(request)
+
+
+def mfa_continue_url(request: HttpRequest) -> dict:
+    """Context processor: on the two-factor pages, once a second factor exists, the page the
+    person was going to when enrolment interrupted them."""
+    url = request.session.get(MFA_NEXT_SESSION_KEY) if hasattr(request, "session") else None
+    if url and request.user.is_authenticated and is_mfa_enabled(request.user):
+        return {"mfa_continue_url": url}
+    return {"mfa_continue_url": None}
 
 
 def idle_logoff(request: HttpRequest) -> dict:

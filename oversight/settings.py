@@ -43,6 +43,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # First, so that its management commands (createsuperuser by email) override Django's.
+    "oversight",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,8 +63,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     # The product, lowest layer first:
-    # dashboard, binder -> reminders -> baas, diligence -> vendors -> oversight.
-    "oversight",
+    # dashboard, binder -> reminders -> baas, diligence -> vendors -> oversight (listed first).
     "vendors",
     "diligence",
     "baas",
@@ -107,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "oversight.context_processors.practice",
                 "oversight.middleware.idle_logoff",
+                "oversight.middleware.mfa_continue_url",
             ],
         },
     },

@@ -20,6 +20,7 @@ practice_patterns = [
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", health.favicon, name="favicon"),
     path("session/keepalive/", health.session_keepalive, name="session_keepalive"),
     path("activity/", activity_views.activity_log, name="activity_log"),
     path("calendar/", calendar_views.calendar_settings, name="calendar_settings"),

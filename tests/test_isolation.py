@@ -28,7 +28,7 @@ from reminders.models import Reminder
 from vendors.models import BusinessAssociate, Subcontractor, VendorContact
 
 # Patterns anyone may open (they carry their own secret or are the sign-in machinery).
-PUBLIC = {"healthz", "calendar_feed", "invitation_accept", "session_keepalive"}
+PUBLIC = {"healthz", "favicon", "calendar_feed", "invitation_accept", "session_keepalive"}
 SKIP_PREFIXES = ("admin/", "accounts/")
 
 # Views with an identifier that a read-only member may open (a POST to them changes nothing:
