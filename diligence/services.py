@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from oversight.files import IMAGES, OFFICE, PDF
+from oversight.files import IMAGES, OFFICE, PDF, validate_upload
 from oversight.models import rules_for
 from vendors.choices import RelationshipStatus
 from vendors.models import BusinessAssociate, TierChange
@@ -111,6 +111,11 @@ def diligence_record_save(
 
     ``controls`` maps a control to ``(answer, note)``; an empty answer removes the line."""
     _check_member(record.organization, record.reviewer, "reviewer")
+    uploads = list(uploads)
+    for upload in uploads:
+        # Every file is checked before anything is written: a refused second file must not
+        # leave the first one stored (the rollback undoes rows, not files in the storage).
+        validate_upload(upload, allowed=EVIDENCE_TYPES)
     if record.vendor.organization_id != record.organization_id:
         raise ValidationError("The vendor is not in this practice.")
     if record.performed_on > practice_today(record.organization):

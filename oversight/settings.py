@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that the request line covers everything below (duration, final status).
     "oversight.middleware.RequestLogMiddleware",
+    "oversight.middleware.RequestSizeLimitMiddleware",  # before anything reads the body
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
