@@ -7,5 +7,7 @@ lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && DEBUG=true .venv/bin/python manage.py makemigrations --check --dry-run
 screenshots:
 	bash scripts/screenshots.sh
+# Scale data on PostgreSQL (BENCH_DATABASE_URL), every figure beside its floor; writes
+# bench/results/latest.json and docs/benchmarks.md. Larger: make bench ARGS="--large 50000".
 bench:
-	.venv/bin/python manage.py bench_pages --vendors 5000 && .venv/bin/python manage.py bench_binder --vendors 200
+	.venv/bin/python -m bench $(ARGS)
