@@ -5,8 +5,10 @@
   secrets, such as invitation or calendar tokens), status, duration, user id and practice id.
   It never writes to the database and never evaluates the current practice itself.
 - ``RequestSizeLimitMiddleware``: a request whose declared body (``Content-Length``) is larger
-  than ``settings.MAX_UPLOAD_BYTES`` is answered 413 at once, before anything reads the body
-  (it sits before the session, CSRF and form parsing in ``MIDDLEWARE``).
+  than ``settings.MAX_UPLOAD_BYTES`` (plus 64 KiB for the form's other fields and the
+  multipart framing) is answered 413 at once, before anything reads the body (it sits before
+  the session, CSRF and form parsing in ``MIDDLEWARE``). A file just over the limit still
+  reaches its form, which says so on the field and keeps the rest of the input.
 - ``RequireMFAMiddleware``: a member of a practice that requires two-factor authentication (or
   a staff user) who has not enrolled is sent to the enrolment page before anything else
   (164.312(d)).
@@ -109,6 +111,10 @@ class RequestLogMiddleware:
         return response
 
 
+# Room for the other fields of an upload form and the multipart framing around the file.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
 class RequestSizeLimitMiddleware:
     """Refuse an oversized request from its headers: the body is never read, so a 150 MB
     upload costs the server nothing. Within the limit, ``oversight.files`` still checks each
@@ -123,7 +129,7 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             declared = 0
         limit = settings.MAX_UPLOAD_BYTES
-        if declared > limit:
+        if declared > limit + FORM_OVERHEAD_BYTES:
             page = render_to_string(
                 "413.html", {"size": filesizeformat(declared), "limit": filesizeformat(limit)}
             )

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from baas.demo import minimal_pdf
 from diligence.models import DueDiligenceRecord
+from oversight.middleware import FORM_OVERHEAD_BYTES
 
 DECLARED = 150 * 1024 * 1024  # the 150 MB body of the issue
 
@@ -66,12 +67,30 @@ def test_the_body_is_never_read_and_nothing_is_stored(cast, login, vendor, setti
         url,
         b"",
         content_type="multipart/form-data; boundary=xyz",
-        CONTENT_LENGTH=str(settings.MAX_UPLOAD_BYTES + 1),
+        CONTENT_LENGTH=str(settings.MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES + 1),
         **{"wsgi.input": _Unreadable()},
     )
     assert response.status_code == 413
     assert "the limit is 1.0\xa0MB" in response.content.decode()
     assert not DueDiligenceRecord.objects.exists()
+
+
+def test_a_file_just_over_the_limit_gets_the_field_message(cast, login, vendor, settings):
+    settings.MAX_UPLOAD_BYTES = 200  # the PDF below is larger, its form is not much larger
+    client = login(cast.bob)
+    response = client.post(
+        reverse("diligence_create", args=[vendor.pk]),
+        {
+            "kind": "soc2_type2",
+            "performed_on": "2020-05-01",
+            "outcome": "satisfactory",
+            "summary": "Kept.",
+            "files": [SimpleUploadedFile("a.pdf", minimal_pdf("x"))],
+        },
+    )
+    assert response.status_code == 200
+    assert "too large" in " ".join(response.context["form"].errors["files"])
+    assert "Kept." in response.content.decode()
 
 
 def test_a_body_within_the_limit_reaches_the_form(cast, login, vendor, settings):
