@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Model
+from django.db.models import Model, OuterRef, Q, Subquery
 from django.urls import reverse
 from simple_history.models import registered_models
 
@@ -97,41 +97,90 @@ def _history_queryset(model, org: Organization):
 
 
 def _predecessors(model, records) -> dict:
-    """``{history_id: the record before it}`` for the changes among ``records``, in one query
-    for the lot (``prev_record`` would cost one query per row)."""
+    """``{history_id: the record before it}`` for the changes among ``records``: two queries
+    for the lot, whatever the length of each object's history (``prev_record`` would cost one
+    query per row; fetching every earlier row, one row per past change)."""
     changed = [r for r in records if r.history_type == "~"]
     if not changed:
         return {}
-    latest = max(r.history_date for r in changed)
-    earlier = defaultdict(list)
-    for row in model.history.filter(
-        id__in={r.id for r in changed}, history_date__lte=latest
-    ).order_by("history_date", "history_id"):
-        earlier[row.id].append(row)
-    result = {}
-    for record in changed:
-        before = [
-            row
-            for row in earlier[record.id]
-            if (row.history_date, row.history_id) < (record.history_date, record.history_id)
-        ]
-        result[record.history_id] = before[-1] if before else None
-    return result
+    earlier = model.history.filter(id=OuterRef("id")).filter(
+        Q(history_date__lt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
+    )
+    previous_of = dict(
+        model.history.filter(history_id__in=[r.history_id for r in changed])
+        .annotate(
+            previous_id=Subquery(
+                earlier.order_by("-history_date", "-history_id").values("history_id")[:1]
+            )
+        )
+        .values_list("history_id", "previous_id")
+    )
+    wanted = [pk for pk in previous_of.values() if pk is not None]
+    rows = {row.history_id: row for row in model.history.filter(history_id__in=wanted)}
+    return {record.history_id: rows.get(previous_of.get(record.history_id)) for record in changed}
+
+
+def _load_related(instances, depth: int = 2) -> None:
+    """Load the objects that the instances' names and links read (their vendor, agreement,
+    record...) in one query per related model instead of one per row, ``depth`` levels deep
+    (a checklist item names its agreement, which names its vendor)."""
+    for _ in range(depth):
+        wanted: dict = defaultdict(set)
+        fields_by_model = {}
+        for instance in instances:
+            fields = fields_by_model.setdefault(
+                type(instance),
+                [f for f in type(instance)._meta.concrete_fields if f.many_to_one],
+            )
+            for f in fields:
+                value = getattr(instance, f.attname)
+                if value is not None and not f.is_cached(instance):
+                    wanted[f.related_model].add(value)
+        if not wanted:
+            return
+        loaded = {
+            related: related._base_manager.in_bulk(list(ids)) for related, ids in wanted.items()
+        }
+        for instance in instances:
+            for f in fields_by_model[type(instance)]:
+                value = getattr(instance, f.attname)
+                if value is not None and not f.is_cached(instance):
+                    target = loaded[f.related_model].get(value)
+                    if target is not None:
+                        f.set_cached_value(instance, target)
+        instances = [obj for objects in loaded.values() for obj in objects.values()]
 
 
 def entries_for(model, records) -> list["Entry"]:
     """Activity entries for history records of one model, with their field changes."""
-    records = list(records)
-    previous = _predecessors(model, records)
-    return [_entry(record, model, previous.get(record.history_id)) for record in records]
+    return _entries({model: list(records)})[model]
 
 
-def _entry(record, model, previous=None) -> Entry:
+def _entries(records_by_model: dict) -> dict:
+    """``{model: [Entry]}`` for history records of several models: predecessors per model,
+    and the objects that all the rows name loaded together."""
+    previous, instances = {}, {}
+    for model, records in records_by_model.items():
+        previous[model] = _predecessors(model, records)
+        instances[model] = [record.instance for record in records]
+    _load_related([i for objects in instances.values() for i in objects])
+    return {
+        model: [
+            _entry(record, model, previous[model].get(record.history_id), instance)
+            for record, instance in zip(records, instances[model], strict=True)
+        ]
+        for model, records in records_by_model.items()
+    }
+
+
+def _entry(record, model, previous=None, instance=None) -> Entry:
     user = record.history_user
+    instance = instance if instance is not None else record.instance
     instance_url = ""
     if record.history_type != "-":
         try:
-            instance_url = record.instance.get_absolute_url()
+            instance_url = instance.get_absolute_url()
         except Exception:
             instance_url = ""
     return Entry(
@@ -139,7 +188,7 @@ def _entry(record, model, previous=None) -> Entry:
         who=user.email if user else "system",
         action=ACTIONS.get(record.history_type, record.history_type),
         object_type=str(model._meta.verbose_name),
-        object_repr=str(record.instance)[:200],
+        object_repr=str(instance)[:200],
         object_url=instance_url,
         changes=changes_of(record, previous),
         history_url=reverse(
@@ -156,14 +205,17 @@ def activity(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[Entry]:
-    """The newest ``limit`` entries matching the filters, changes and reads merged."""
-    entries: list[Entry] = []
+    """Entries ``offset`` to ``offset + limit`` of the log, newest first, changes and reads
+    merged. Only the rows shown are built: first the (date, id) of the newest
+    ``offset + limit`` rows of each source (an index scan each), then, for the chosen ones,
+    the records, their predecessors and the objects they name, in bulk."""
+    wanted = offset + limit
+    keys: list[tuple[datetime, int, object]] = []  # (when, id, source)
     for model in tracked_models():
-        if object_type and object_type not in (model_key(model), "access"):
+        if object_type and object_type != model_key(model):
             continue
-        if object_type == "access":
-            break
         qs = _history_queryset(model, org)
         if user_id:
             qs = qs.filter(history_user_id=user_id)
@@ -171,8 +223,10 @@ def activity(
             qs = qs.filter(history_date__gte=since)
         if until:
             qs = qs.filter(history_date__lt=until)
-        newest = qs.order_by("-history_date", "-history_id")[:limit]
-        entries.extend(entries_for(model, newest))
+        newest = qs.order_by("-history_date", "-history_id").values_list(
+            "history_date", "history_id"
+        )[:wanted]
+        keys.extend((when, pk, model) for when, pk in newest)
     if not object_type or object_type == "access":
         events = AuditEvent.objects.filter(organization=org)
         if user_id:
@@ -181,19 +235,36 @@ def activity(
             events = events.filter(created_at__gte=since)
         if until:
             events = events.filter(created_at__lt=until)
-        for event in events[:limit]:
-            entries.append(
-                Entry(
-                    when=event.created_at,
-                    who=event.email or "—",
-                    action=event.get_action_display().lower(),
-                    object_type=event.object_type or "access",
-                    object_repr=event.object_repr,
-                    changes=[Change("from", "", event.ip_address or "—")]
-                    if event.ip_address
-                    else [],
-                    source="access",
-                )
+        newest = events.order_by("-created_at", "-id").values_list("created_at", "id")[:wanted]
+        keys.extend((when, pk, AuditEvent) for when, pk in newest)
+    keys.sort(key=lambda k: (k[0], k[1]), reverse=True)
+    page = keys[offset:wanted]
+    chosen: dict = defaultdict(list)
+    for _, pk, source in page:
+        chosen[source].append(pk)
+    built: dict = {}
+    records_by_model = {}
+    for source, ids in chosen.items():
+        if source is AuditEvent:
+            for event in AuditEvent.objects.filter(id__in=ids):
+                built[(AuditEvent, event.id)] = _access_entry(event)
+        else:
+            records_by_model[source] = list(
+                source.history.filter(history_id__in=ids).select_related("history_user")
             )
-    entries.sort(key=lambda e: e.when, reverse=True)
-    return entries[:limit]
+    for model, entries in _entries(records_by_model).items():
+        for record, entry in zip(records_by_model[model], entries, strict=True):
+            built[(model, record.history_id)] = entry
+    return [built[(source, pk)] for _, pk, source in page if (source, pk) in built]
+
+
+def _access_entry(event: AuditEvent) -> Entry:
+    return Entry(
+        when=event.created_at,
+        who=event.email or "—",
+        action=event.get_action_display().lower(),
+        object_type=event.object_type or "access",
+        object_repr=event.object_repr,
+        changes=[Change("from", "", event.ip_address or "—")] if event.ip_address else [],
+        source="access",
+    )

@@ -60,11 +60,20 @@ def _aware(day, end=False):
     return timezone.make_aware(moment, timezone.get_current_timezone())
 
 
+PER_PAGE = 100
+
+
 @member_required
 def activity_log(request):
     practice = request.practice
-    form = ActivityFilterForm(request.GET or None, organization=practice)
+    query = request.GET.copy()
+    try:
+        page = max(1, int(query.pop("page", ["1"])[-1]))
+    except ValueError:
+        page = 1
+    form = ActivityFilterForm(query or None, organization=practice)
     entries: list[Entry] = []
+    has_next = False
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
         person = data.get("person")
@@ -74,9 +83,19 @@ def activity_log(request):
             object_type=data.get("object_type") or "",
             since=_aware(data.get("since")),
             until=_aware(data.get("until"), end=True),
-            limit=200,
+            limit=PER_PAGE + 1,  # one more tells whether there is an older page
+            offset=(page - 1) * PER_PAGE,
         )
-    return render(request, "oversight/activity_log.html", {"form": form, "entries": entries})
+        has_next = len(entries) > PER_PAGE
+        entries = entries[:PER_PAGE]
+    context = {
+        "form": form,
+        "entries": entries,
+        "page": page,
+        "has_next": has_next,
+        "query": query.urlencode(),
+    }
+    return render(request, "oversight/activity_log.html", context)
 
 
 @member_required
