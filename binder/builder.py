@@ -2,19 +2,26 @@
 business associates (164.308(b), 164.502(e), 164.504(e); documentation kept six years,
 164.316(b)(2)).
 
-The PDF (WeasyPrint) has a cover, a table of contents, the inventory with tiers and reasons,
-a section per vendor, the oversight policy in force and the activity log of the period. The ZIP
-holds the PDF, every stored document of the practice (signed BAAs, amendments, evidence,
-certificates), the inventory as CSV, and a manifest with each file's SHA-256.
+Everything is read **as it stood on the as-of date** (``binder/asof.py``: the
+django-simple-history tables): vendors, tiers, statuses, BAA terms, checklist states,
+diligence, reviews, actions and the oversight policy in force then, not today's values.
 
-Sections contributed by the apps are gathered through ``sections`` below; each one runs a
-bounded number of queries for the whole practice (no query per vendor).
+The PDF (WeasyPrint) has a cover with the summary of the date (``binder/summary.py``: the
+dashboard's figures), an attestation page, the contents, the inventory with tiers, reasons and
+BAA status and expiry, a file per vendor, the oversight policy in force and the activity of the
+period summarized by month and record type. The ZIP holds the PDF, every stored document of the
+practice (signed BAAs, amendments, evidence, certificates), the inventory and the full activity
+log as CSV, and a manifest with each file's SHA-256.
+
+The PDF is laid out in parts (``binder/pdf.py``) on every core and joined with pypdf. Sections
+contributed by the apps are gathered through ``sections`` below; each runs a bounded number of
+queries for the whole practice (no query per vendor).
 """
 
 import csv
 import hashlib
 import io
-import logging
+import os
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,71 +30,151 @@ from datetime import date, datetime, time, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db.models import Prefetch
+from django.db.models import Count, prefetch_related_objects
+from django.db.models.functions import TruncMonth
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
-from oversight.activity import activity
+from oversight.activity import ACTIONS, activity, tracked_models
 from oversight.files import StoredFile
-from oversight.models import Organization, rules_for
+from oversight.models import AuditEvent, Membership, Organization, TierPolicy
 from oversight.policy import DEFAULT_RULES
+from vendors import baa_status
 from vendors.models import BusinessAssociate, Subcontractor, TierChange, VendorContact
 
-# WeasyPrint logs every layout step at INFO; keep the worker log readable.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+from . import pdf as pdfparts
+from .asof import by_key, rows_as_of
+from .summary import Summary, VendorState, summarize
 
 Progress = Callable[[int, str], None]
 
-# The PDF prints the most recent entries of the period's activity log; the ZIP always holds
-# all of them (activity-log.csv). Thousands of rows of PDF table would double the time to
-# build a large binder without helping a reader.
-PDF_ACTIVITY_LIMIT = 1000
+# Vendor files per part of the PDF laid out on its own (``binder/pdf.py``).
+CHUNK_VENDORS = 20
 
 
 @dataclass
 class VendorFile:
-    vendor: BusinessAssociate
+    vendor: BusinessAssociate  # as it stood on the as-of date
+    contacts: list = field(default_factory=list)
+    subcontractors: list = field(default_factory=list)
+    tier_changes: list = field(default_factory=list)
+    baa_state: str = baa_status.BaaState.MISSING
+    baa_expires_on: date | None = None
+    baa_status: str = ""
+    next_review_due: date | None = None
     # Extra sections for this vendor: list of (template name, context) filled by collectors.
     sections: list[tuple[str, dict]] = field(default_factory=list)
+
+    @property
+    def baa_status_label(self) -> str:
+        return str(baa_status.BaaStatus(self.baa_status).label) if self.baa_status else ""
+
+
+@dataclass
+class MonthRow:
+    month: date
+    record_type: str
+    created: int = 0
+    changed: int = 0
+    deleted: int = 0
+    reads: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.changed + self.deleted + self.reads
 
 
 @dataclass
 class BinderData:
-    practice: Organization
+    practice: Organization  # as it stood on the as-of date
     as_of: date
     period_start: date
     generated_at: datetime
     vendors: list[VendorFile]
+    rules: dict  # {tier: TierRules} in force on the as-of date
     policy: list[tuple[str, object]]
+    summary: Summary
     activity: list
+    activity_by_month: list[MonthRow]
     documents: list[StoredFile]
+    prepared_by: str = ""
+    prepared_role: str = ""
+    prepared_on: date | None = None
 
 
 def _end_of(day: date, tz) -> datetime:
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), tz)
 
 
-def _vendors(practice, as_of_end) -> list[BusinessAssociate]:
-    return list(
-        BusinessAssociate.objects.for_org(practice)
-        .filter(created_at__lt=as_of_end)
-        .select_related("owner__user")
-        .prefetch_related(
-            Prefetch("contacts", queryset=VendorContact.objects.order_by("role", "name")),
-            Prefetch(
-                "subcontractors",
-                queryset=Subcontractor.objects.select_related("linked_vendor"),
-            ),
-            Prefetch(
-                "tier_changes",
-                queryset=TierChange.objects.filter(changed_at__lt=as_of_end).select_related(
-                    "changed_by"
-                ),
-            ),
-        )
-        .order_by("archived_at", "name")
+def moment_of(day: date, tz) -> datetime:
+    """The last instant of ``day`` in the practice's zone: the values in force on that day."""
+    return _end_of(day, tz) - timedelta(microseconds=1)
+
+
+def rules_as_of(practice, moment) -> dict:
+    """The oversight policy by tier in force at ``moment`` (defaults where unchanged)."""
+    rules = dict(DEFAULT_RULES)
+    for row in rows_as_of(TierPolicy, practice, moment):
+        rules[row.tier] = row.as_rules()
+    return rules
+
+
+def _practice_as_of(practice, moment) -> Organization:
+    rows = rows_as_of(Organization, practice, moment)
+    return rows[0] if rows else practice
+
+
+def _baa_state_of(agreements) -> tuple[str, date | None]:
+    """The vendor's BAA state and expiry from its agreements, as ``baas.services`` stores them
+    (``vendor_baa_refresh``: the agreement of reference's status)."""
+    from baas.services import STATE_OF, reference_agreement
+
+    ref = reference_agreement(agreements)
+    state = STATE_OF[ref.status] if ref else baa_status.BaaState.MISSING
+    return state, (ref.expires_on if ref and state == baa_status.BaaState.SIGNED else None)
+
+
+def _vendors(practice, moment, rules, as_of) -> list[VendorFile]:
+    from baas.models import BusinessAssociateAgreement
+    from diligence.models import VendorSchedule
+
+    vendors = rows_as_of(BusinessAssociate, practice, moment)
+    prefetch_related_objects(vendors, "owner__user")
+    contacts = by_key(rows_as_of(VendorContact, practice, moment), "vendor_id")
+    subs = rows_as_of(Subcontractor, practice, moment)
+    prefetch_related_objects(subs, "linked_vendor")
+    subs_of = by_key(subs, "vendor_id")
+    changes = by_key(
+        TierChange.objects.filter(organization=practice, changed_at__lte=moment).select_related(
+            "changed_by"
+        ),
+        "vendor_id",
     )
+    agreements = by_key(rows_as_of(BusinessAssociateAgreement, practice, moment), "vendor_id")
+    schedules = {s.vendor_id: s for s in rows_as_of(VendorSchedule, practice, moment)}
+    files = []
+    for v in sorted(vendors, key=lambda v: (v.archived_at is not None, v.name.lower(), v.pk)):
+        state, expires = _baa_state_of(agreements.get(v.pk, []))
+        vf = VendorFile(
+            vendor=v,
+            contacts=sorted(contacts.get(v.pk, []), key=lambda c: (c.role, c.name)),
+            subcontractors=sorted(subs_of.get(v.pk, []), key=lambda s: s.display_name),
+            tier_changes=sorted(changes.get(v.pk, []), key=lambda c: c.changed_at, reverse=True),
+            baa_state=state,
+            baa_expires_on=expires,
+            next_review_due=getattr(schedules.get(v.pk), "next_review_due", None),
+        )
+        vf.baa_status = baa_status.derived_status(
+            baa_state=state,
+            baa_expires_on=expires,
+            status=v.status,
+            handles_phi=v.handles_phi,
+            today=as_of,
+            warning_days=rules[v.tier].first_warning_days,
+        )
+        files.append(vf)
+    return files
 
 
 def stored_file_models() -> list[type[StoredFile]]:
@@ -106,70 +193,173 @@ def _documents(practice, as_of_end) -> list[StoredFile]:
     return documents
 
 
-# Collectors add per-vendor sections: (data, vendors_by_id) -> None. Registered at import time
-# by binder/sections.py, which may import every app (binder is the top of the stack).
+def activity_by_month(practice, since: datetime, until: datetime) -> list[MonthRow]:
+    """Changes (history rows) and reads that matter (``AuditEvent``) of the period, counted
+    by month (in the practice's zone) and record type: one query per tracked model."""
+    tz = practice.tzinfo
+    rows: dict[tuple[date, str], MonthRow] = {}
+
+    def row(month, record_type) -> MonthRow:
+        month = timezone.localtime(month, tz).date() if isinstance(month, datetime) else month
+        key = (month, record_type)
+        if key not in rows:
+            rows[key] = MonthRow(month, record_type)
+        return rows[key]
+
+    for model in tracked_models():
+        history = model.history.filter(history_date__gte=since, history_date__lt=until)
+        if model is Organization:
+            history = history.filter(id=practice.pk)
+        else:
+            history = history.filter(organization_id=practice.pk)
+        counted = (
+            history.annotate(month=TruncMonth("history_date", tzinfo=tz))
+            .values("month", "history_type")
+            .annotate(n=Count("history_id"))
+        )
+        for r in counted:
+            target = row(r["month"], str(model._meta.verbose_name))
+            column = {"created": "created", "changed": "changed"}.get(
+                ACTIONS.get(r["history_type"], ""), "deleted"
+            )
+            setattr(target, column, getattr(target, column) + r["n"])
+    events = (
+        AuditEvent.objects.filter(
+            organization=practice, created_at__gte=since, created_at__lt=until
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .values("month", "action")
+        .annotate(n=Count("id"))
+    )
+    labels = dict(AuditEvent._meta.get_field("action").flatchoices)
+    for r in events:
+        row(r["month"], str(labels.get(r["action"], r["action"])).lower()).reads += r["n"]
+    return sorted(rows.values(), key=lambda r: (r.month, r.record_type))
+
+
+# Collectors add per-vendor sections: (data, vendors_by_id, moment) -> None. Registered at
+# import time by binder/sections.py, which may import every app (binder is the top of the stack).
 collectors: list[Callable] = []
 
 
-def gather(practice: Organization, as_of: date, period_start: date) -> BinderData:
-    as_of_end = _end_of(as_of, practice.tzinfo)
-    rules = rules_for([practice.pk])[practice.pk]
-    vendors = [VendorFile(v) for v in _vendors(practice, as_of_end)]
+def _preparer(practice, user) -> tuple[str, str]:
+    if user is None:
+        return "", ""
+    membership = (
+        Membership.objects.filter(organization_id=practice.pk, user=user)
+        .select_related("user")
+        .first()
+    )
+    name = f"{user.first_name} {user.last_name}".strip()
+    label = f"{name} ({user.email})" if name else user.email
+    return label, membership.get_role_display() if membership else ""
+
+
+def gather(practice: Organization, as_of: date, period_start: date, prepared_by=None) -> BinderData:
+    tz = practice.tzinfo
+    as_of_end = _end_of(as_of, tz)
+    moment = moment_of(as_of, tz)
+    since = _end_of(period_start - timedelta(days=1), tz)
+    rules = rules_as_of(practice, moment)
+    vendors = _vendors(practice, moment, rules, as_of)
+    states = [
+        VendorState(
+            name=vf.vendor.name,
+            tier=vf.vendor.tier,
+            status=vf.vendor.status,
+            handles_phi=vf.vendor.handles_phi,
+            archived=vf.vendor.archived_at is not None,
+            baa_state=vf.baa_state,
+            baa_expires_on=vf.baa_expires_on,
+            next_review_due=vf.next_review_due,
+        )
+        for vf in vendors
+    ]
+    who, role = _preparer(practice, prepared_by)
     data = BinderData(
-        practice=practice,
+        practice=_practice_as_of(practice, moment),
         as_of=as_of,
         period_start=period_start,
         generated_at=timezone.now(),
         vendors=vendors,
-        policy=[(tier, rules.get(tier, DEFAULT_RULES[tier])) for tier in DEFAULT_RULES],
-        activity=activity(
-            practice,
-            since=_end_of(period_start - timedelta(days=1), practice.tzinfo),
-            until=as_of_end,
-            limit=5000,
-        ),
+        rules=rules,
+        policy=[(tier, rules[tier]) for tier in DEFAULT_RULES],
+        summary=summarize(states, as_of, rules),
+        # The full log of the period, for the ZIP's CSV; the PDF prints its summary by month.
+        activity=activity(practice, since=since, until=as_of_end, limit=10**9),
+        activity_by_month=activity_by_month(practice, since, as_of_end),
         documents=_documents(practice, as_of_end),
+        prepared_by=who,
+        prepared_role=role,
+        prepared_on=timezone.localdate(timezone=tz),
     )
     by_id = {f.vendor.pk: f for f in vendors}
     from . import sections  # noqa: F401  (registers the collectors)
 
     for collect in collectors:
-        collect(data, by_id, as_of_end)
+        collect(data, by_id, moment)
     return data
 
 
-def render_pdf(data: BinderData) -> bytes:
-    """Two documents: the numbered body, then the cover and contents with the body's page
-    numbers read from its layout. No page-based counter is left for WeasyPrint to resolve,
-    which spares it a full re-layout of a long binder (3x faster at 200 vendors)."""
-    from weasyprint import HTML
+SECTIONS = [
+    ("inventory", "1. Business-associate inventory"),
+    ("vendors", "2. Vendor files"),
+    ("policy", "3. Oversight policy in force"),
+    ("activity", "4. Activity log of the period"),
+    ("documents", "5. Documents in the archive"),
+]
 
-    base = str(settings.BASE_DIR)
+
+def _workers() -> int:
+    configured = getattr(settings, "BINDER_PDF_WORKERS", None)
+    return configured or min(2, os.cpu_count() or 1)
+
+
+def render_pdf(data: BinderData, chunk: int | None = None) -> bytes:
+    """The body in parts (the inventory, ``chunk`` vendor files at a time, the closing
+    sections), laid out in parallel; then the cover, summary, attestation and contents with
+    the page numbers the parts came out with."""
+    chunk = chunk or getattr(settings, "BINDER_CHUNK_VENDORS", CHUNK_VENDORS)
     context = {
         "data": data,
         "site_url": settings.SITE_URL,
         # A CSS string in the page footer: no quote, backslash or markup can close it.
         "footer_name": "".join(c for c in data.practice.name if c not in '"\\<>\n\r'),
-        "activity": data.activity[:PDF_ACTIVITY_LIMIT],
-        "activity_cut": max(0, len(data.activity) - PDF_ACTIVITY_LIMIT),
     }
-    body = HTML(string=render_to_string("binder/binder.html", context), base_url=base).render()
-    first_page = {}
-    for number, page in enumerate(body.pages, start=1):
-        for anchor in page.anchors:
-            first_page.setdefault(anchor, number)
-    context["pages"] = {
-        key: first_page.get(key, "")
-        for key in ("inventory", "vendors", "policy", "activity", "documents")
-    }
+    groups = [data.vendors[i : i + chunk] for i in range(0, len(data.vendors), chunk)] or [[]]
+    parts = [render_to_string("binder/binder.html", context | {"part": "inventory"})]
+    for index, group in enumerate(groups):
+        parts.append(
+            render_to_string(
+                "binder/binder.html",
+                context | {"part": "vendors", "group": group, "first_group": index == 0},
+            )
+        )
+    parts.append(render_to_string("binder/binder.html", context | {"part": "closing"}))
+    # A small binder is laid out in this process: starting workers would cost more.
+    workers = _workers() if len(data.vendors) > chunk else 1
+    body = pdfparts.render_parts(parts, workers)
+
+    first_page: dict[str, int] = {}
+    offset = 0
+    for part in body:
+        for anchor, page in part.anchors.items():
+            first_page.setdefault(anchor, offset + page + 1)
+        offset += part.pages
+    context["pages"] = {key: first_page.get(key, "") for key, _ in SECTIONS}
+    context["sections"] = [(key, title, first_page.get(key, "")) for key, title in SECTIONS]
     context["vendor_pages"] = [
-        (vf.vendor.name, f"vendor-{vf.vendor.pk}", first_page.get(f"vendor-{vf.vendor.pk}", ""))
-        for vf in data.vendors
+        (vf.vendor.name, first_page.get(f"vendor-{vf.vendor.pk}", "")) for vf in data.vendors
     ]
-    front = HTML(
-        string=render_to_string("binder/binder_front.html", context), base_url=base
-    ).render()
-    return front.copy(front.pages + body.pages).write_pdf()
+    front = pdfparts.render_parts(
+        [render_to_string("binder/binder_front.html", context)], workers=1
+    )[0]
+    outline = []
+    for key, title in SECTIONS:
+        outline.append((title, first_page.get(key, 0), 0))
+        if key == "vendors":
+            outline.extend((name, page or 0, 1) for name, page in context["vendor_pages"])
+    return pdfparts.assemble(front, body, outline)
 
 
 INVENTORY_COLUMNS = [
@@ -190,6 +380,8 @@ INVENTORY_COLUMNS = [
     "uses_subcontractors",
     "criticality",
     "phi_access_began",
+    "baa_status",
+    "baa_expires_on",
     "archived",
 ]
 
@@ -222,6 +414,8 @@ def inventory_csv(data: BinderData) -> bytes:
                 v.uses_subcontractors,
                 v.criticality,
                 v.phi_access_began.isoformat() if v.phi_access_began else "",
+                vf.baa_status_label,
+                vf.baa_expires_on.isoformat() if vf.baa_expires_on else "",
                 v.archived_at.date().isoformat() if v.archived_at else "",
             ]
         )
@@ -303,7 +497,7 @@ def generate(export, progress: Progress) -> None:
     """Fill ``export`` (a BinderExport) with its PDF and ZIP, reporting progress."""
     practice = export.organization
     progress(10, "Gathering records")
-    data = gather(practice, export.as_of, export.period_start)
+    data = gather(practice, export.as_of, export.period_start, prepared_by=export.requested_by)
     progress(40, f"Writing the PDF ({len(data.vendors)} vendors)")
     pdf = render_pdf(data)
     progress(75, f"Packing {len(data.documents)} documents")

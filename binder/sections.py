@@ -1,27 +1,35 @@
-"""Per-vendor binder sections from the apps above vendors: the BAA file (every version, terms,
-provision checklist with cites, findings, amendments, documents), the oversight program
-(diligence with controls and evidence, reviews, follow-up actions, offboarding) and the
-reminders sent. Each collector runs a bounded number of queries for the whole practice."""
+"""Per-vendor binder sections from the apps above vendors, as they stood on the as-of date:
+the BAA file (every version, terms, provision checklist with cites, findings, amendments,
+documents), the oversight program (diligence with controls and evidence, reviews, follow-up
+actions, offboarding) and the reminders sent. Each collector runs a bounded number of queries
+for the whole practice (``binder/asof.py`` reads the history tables)."""
 
-from collections import defaultdict
-
-from django.db.models import Prefetch
+from django.db.models import prefetch_related_objects
 
 from baas import findings
-from baas.models import BusinessAssociateAgreement, ChecklistItem, practice_facts, vendor_facts
+from baas.models import (
+    AgreementDocument,
+    Amendment,
+    BusinessAssociateAgreement,
+    ChecklistItem,
+    practice_facts,
+    vendor_facts,
+)
 from baas.provisions import BY_KEY
 from baas.services import reference_agreement
 from diligence.models import (
     ControlAnswer,
+    DispositionCertificate,
     DueDiligenceRecord,
+    EvidenceFile,
     FollowUpAction,
     Offboarding,
     VendorReview,
 )
-from oversight.models import rules_for
 from reminders.choices import ReminderStatus
 from reminders.models import Reminder
 
+from .asof import by_key, rows_as_of
 from .builder import collectors
 
 CITES = BY_KEY
@@ -33,38 +41,55 @@ def _register(collector):
     return collector
 
 
-@_register
-def baa_section(data, by_id, as_of_end):
-    practice = data.practice
-    rules = rules_for([practice.pk])[practice.pk]
-    agreements = (
-        BusinessAssociateAgreement.objects.filter(organization=practice, created_at__lt=as_of_end)
-        .prefetch_related(
-            Prefetch("checklist", queryset=ChecklistItem.objects.select_related("reviewed_by")),
-            "amendments",
-            "documents",
-        )
-        .order_by("vendor_id", "-created_at")
+def _documents(model, practice, moment, key):
+    return by_key(
+        model.objects.filter(organization=practice, uploaded_at__lte=moment).order_by(
+            "uploaded_at", "pk"
+        ),
+        key,
     )
-    grouped = defaultdict(list)
-    for agreement in agreements:
-        grouped[agreement.vendor_id].append(agreement)
+
+
+@_register
+def baa_section(data, by_id, moment):
+    practice = data.practice
+    rules = data.rules
+    agreements = by_key(
+        sorted(
+            rows_as_of(BusinessAssociateAgreement, practice, moment),
+            key=lambda a: (a.created_at, a.pk),
+            reverse=True,
+        ),
+        "vendor_id",
+    )
+    checklist_items = rows_as_of(ChecklistItem, practice, moment)
+    prefetch_related_objects(checklist_items, "reviewed_by")
+    checklists = by_key(sorted(checklist_items, key=lambda i: (i.position, i.pk)), "agreement_id")
+    amendments = by_key(
+        sorted(rows_as_of(Amendment, practice, moment), key=lambda a: (a.amended_on, a.pk)),
+        "agreement_id",
+    )
+    documents = _documents(AgreementDocument, practice, moment, "agreement_id")
     p = practice_facts(practice)
     for vendor_id, vendor_file in by_id.items():
         vendor = vendor_file.vendor
-        versions = grouped.get(vendor_id, [])
-        ref = reference_agreement(versions)
+        versions = [
+            (a, amendments.get(a.pk, []), documents.get(a.pk, []))
+            for a in agreements.get(vendor_id, [])
+        ]
+        ref = reference_agreement([a for a, _, _ in versions])
         v = vendor_facts(vendor)
         found, facts, checklist = [], None, []
         if ref is not None:
+            items = checklists.get(ref.pk, [])
             facts = ref.facts(
-                provisions={i.provision: i.state for i in ref.checklist.all()},
-                amended=bool(ref.amendments.all()),
+                provisions={i.provision: i.state for i in items},
+                amended=bool(amendments.get(ref.pk)),
             )
             found = findings.agreement_findings(
                 facts, v, p, data.as_of, rules[vendor.tier].first_warning_days
             )
-            checklist = [(CITES.get(i.provision), i) for i in ref.checklist.all()]
+            checklist = [(CITES.get(i.provision), i) for i in items]
         else:
             found = findings.gap_findings(v, False, data.as_of)
         vendor_file.sections.append(
@@ -72,6 +97,7 @@ def baa_section(data, by_id, as_of_end):
                 "binder/_baa.html",
                 {
                     "versions": versions,
+                    "history": len(versions) > 1 or (versions and versions[0][0] != ref),
                     "ref": ref,
                     "checklist": checklist,
                     "findings": findings.sort(found),
@@ -83,37 +109,38 @@ def baa_section(data, by_id, as_of_end):
 
 
 @_register
-def oversight_section(data, by_id, as_of_end):
+def oversight_section(data, by_id, moment):
     practice = data.practice
-    records = defaultdict(list)
-    for record in (
-        DueDiligenceRecord.objects.filter(organization=practice, created_at__lt=as_of_end)
-        .select_related("reviewer__user")
-        .prefetch_related(
-            Prefetch("controls", queryset=ControlAnswer.objects.order_by("control")), "files"
-        )
-        .order_by("-performed_on")
-    ):
-        records[record.vendor_id].append(record)
-    reviews = defaultdict(list)
-    for review in (
-        VendorReview.objects.filter(organization=practice, created_at__lt=as_of_end)
-        .select_related("reviewer__user")
-        .order_by("-reviewed_on")
-    ):
-        reviews[review.vendor_id].append(review)
-    actions = defaultdict(list)
-    for action in (
-        FollowUpAction.objects.filter(organization=practice, created_at__lt=as_of_end)
-        .select_related("owner__user")
-        .order_by("due_on")
-    ):
-        actions[action.vendor_id].append(action)
-    offboardings = {
-        o.vendor_id: o
-        for o in Offboarding.objects.filter(organization=practice).prefetch_related("certificates")
-    }
+    record_rows = sorted(
+        rows_as_of(DueDiligenceRecord, practice, moment),
+        key=lambda r: (r.performed_on, r.pk),
+        reverse=True,
+    )
+    prefetch_related_objects(record_rows, "reviewer__user")
+    controls = by_key(
+        sorted(rows_as_of(ControlAnswer, practice, moment), key=lambda c: (c.control, c.pk)),
+        "record_id",
+    )
+    files = _documents(EvidenceFile, practice, moment, "record_id")
+    records: dict[int, list] = {}
+    for r in record_rows:
+        records.setdefault(r.vendor_id, []).append((r, controls.get(r.pk, []), files.get(r.pk, [])))
+    review_rows = sorted(
+        rows_as_of(VendorReview, practice, moment),
+        key=lambda r: (r.reviewed_on, r.pk),
+        reverse=True,
+    )
+    prefetch_related_objects(review_rows, "reviewer__user")
+    reviews = by_key(review_rows, "vendor_id")
+    action_rows = sorted(
+        rows_as_of(FollowUpAction, practice, moment), key=lambda a: (a.due_on, a.pk)
+    )
+    prefetch_related_objects(action_rows, "owner__user")
+    actions = by_key(action_rows, "vendor_id")
+    certificates = _documents(DispositionCertificate, practice, moment, "offboarding_id")
+    offboardings = {o.vendor_id: o for o in rows_as_of(Offboarding, practice, moment)}
     for vendor_id, vendor_file in by_id.items():
+        offboarding = offboardings.get(vendor_id)
         vendor_file.sections.append(
             (
                 "binder/_oversight.html",
@@ -121,21 +148,23 @@ def oversight_section(data, by_id, as_of_end):
                     "records": records.get(vendor_id, []),
                     "reviews": reviews.get(vendor_id, []),
                     "actions": actions.get(vendor_id, []),
-                    "offboarding": offboardings.get(vendor_id),
+                    "offboarding": offboarding,
+                    "certificates": certificates.get(offboarding.pk, []) if offboarding else [],
                 },
             )
         )
 
 
 @_register
-def reminders_section(data, by_id, as_of_end):
-    sent = defaultdict(list)
-    for reminder in Reminder.objects.filter(
-        organization=data.practice,
-        status=ReminderStatus.SENT,
-        sent_at__lt=as_of_end,
-        vendor_id__in=list(by_id),
-    ).order_by("sent_at"):
-        sent[reminder.vendor_id].append(reminder)
+def reminders_section(data, by_id, moment):
+    sent = by_key(
+        Reminder.objects.filter(
+            organization=data.practice,
+            status=ReminderStatus.SENT,
+            sent_at__lte=moment,
+            vendor_id__in=list(by_id),
+        ).order_by("sent_at"),
+        "vendor_id",
+    )
     for vendor_id, vendor_file in by_id.items():
         vendor_file.sections.append(("binder/_reminders.html", {"sent": sent.get(vendor_id, [])}))

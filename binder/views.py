@@ -1,5 +1,4 @@
-from datetime import timedelta
-
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,17 +15,46 @@ from . import services
 from .choices import BinderStatus
 from .models import BinderExport
 
+# Activity periods offered on the form: months back from the as-of date. Six years is how long
+# HIPAA documentation is kept (164.316(b)(2)(i), 164.530(j)(2)).
+PERIODS = {"12m": 12, "6y": 72}
+
 
 class BinderForm(forms.Form):
     as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}))
-    period_start = forms.DateField(
-        label="Activity log from", widget=forms.DateInput(attrs={"type": "date"})
+    period = forms.ChoiceField(
+        label="Activity period",
+        choices=[
+            ("12m", "Last 12 months"),
+            ("6y", "Last 6 years (HIPAA retention)"),
+            ("custom", "From the date below"),
+        ],
+        initial="12m",
+        required=False,
     )
+    period_start = forms.DateField(
+        label="Activity log from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text='Used when the period is "From the date below".',
+    )
+
+    def __init__(self, *args, today=None, **kwargs):
+        self.today = today or timezone.localdate()
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         cleaned = super().clean()
-        as_of, start = cleaned.get("as_of"), cleaned.get("period_start")
-        today = timezone.localdate()
+        as_of = cleaned.get("as_of")
+        period = cleaned.get("period") or "custom"
+        if period in PERIODS:
+            start = as_of - relativedelta(months=PERIODS[period]) if as_of else None
+            cleaned["period_start"] = start
+        else:
+            start = cleaned.get("period_start")
+            if start is None and "period_start" not in self.errors:
+                self.add_error("period_start", "Enter the first day of the activity period.")
+        today = self.today
         if as_of and as_of > today:
             self.add_error("as_of", "The binder cannot be dated in the future.")
         if as_of and start and start > as_of:
@@ -47,7 +75,12 @@ def binder_page(request):
     today = request.practice.today()
     form = BinderForm(
         request.POST or None,
-        initial={"as_of": today, "period_start": today - timedelta(days=365)},
+        today=today,
+        initial={
+            "as_of": today,
+            "period": "12m",
+            "period_start": today - relativedelta(months=PERIODS["12m"]),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

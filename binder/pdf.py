@@ -1,0 +1,143 @@
+"""Lays out the binder's parts (in parallel child processes when there are several) and joins
+them with pypdf: page numbers stamped on the body, bookmarks for every section and vendor.
+
+Why parts: WeasyPrint's time and memory grow with the size of one document; a 200-vendor
+binder as one document took 45-55 s and 856 MB. Each part (the inventory, a few vendor files,
+the closing sections) starts on a new page anyway, so the parts are laid out independently,
+two at a time on two cores, and the page numbers are added once the page count of every part
+is known.
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+from django.conf import settings
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+)
+
+from . import pdfworker
+
+# Helvetica (a standard PDF font, nothing to embed) advance widths, per 1000 em.
+_HELVETICA = {" ": 278, "P": 667, "a": 556, "g": 556, "e": 556} | {str(d): 556 for d in range(10)}
+_FONT = NameObject("/FBinderPageNo")
+
+
+@dataclass
+class Rendered:
+    pdf: bytes
+    pages: int
+    anchors: dict[str, int] = field(default_factory=dict)
+
+
+def render_parts(parts: list[str], workers: int) -> list[Rendered]:
+    """Every HTML part rendered to PDF, in order; ``workers`` child processes when > 1."""
+    base = str(settings.BASE_DIR)
+    workers = max(1, min(workers, len(parts)))
+    if workers == 1:
+        return [Rendered(*pdfworker.render(html, base)) for html in parts]
+    with tempfile.TemporaryDirectory(prefix="binder-") as tmp:
+        jobdir = Path(tmp)
+        for index, html in enumerate(parts):
+            (jobdir / f"part-{index}.html").write_text(html, "utf-8")
+        # Largest parts first, dealt round-robin: the workers finish at about the same time.
+        order = sorted(range(len(parts)), key=lambda i: -len(parts[i]))
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-m", "binder.pdfworker", tmp, base]
+                + [str(i) for i in order[w::workers]],
+                cwd=base,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for w in range(workers)
+        ]
+        errors = []
+        for child in children:
+            _, stderr = child.communicate()
+            if child.returncode:
+                errors.append(stderr.decode("utf-8", "replace")[-2000:])
+        if errors:
+            raise RuntimeError("a binder part could not be rendered:\n" + "\n".join(errors))
+        results = []
+        for index in range(len(parts)):
+            meta = json.loads((jobdir / f"part-{index}.json").read_text())
+            pdf = (jobdir / f"part-{index}.pdf").read_bytes()
+            results.append(Rendered(pdf, meta["pages"], meta["anchors"]))
+        return results
+
+
+def _stamp(writer: PdfWriter, page, text: str, font_ref) -> None:
+    """Write ``text`` at the bottom right of ``page``, in the footer's place and size."""
+    size = 8
+    width = sum(_HELVETICA.get(c, 556) for c in text) * size / 1000
+    box = page.mediabox
+    x = float(box.right) - 16 / 25.4 * 72 - width  # the 16 mm side margin of _style.html
+    y = float(box.bottom) + 9 / 25.4 * 72
+    resources = page.get("/Resources")
+    if resources is None:
+        resources = DictionaryObject()
+        page[NameObject("/Resources")] = resources
+    resources = resources.get_object()
+    fonts = resources.get("/Font")
+    if fonts is None:
+        fonts = DictionaryObject()
+        resources[NameObject("/Font")] = fonts
+    fonts = fonts.get_object()
+    fonts[_FONT] = font_ref
+    before, after = DecodedStreamObject(), DecodedStreamObject()
+    before.set_data(b"q\n")
+    after.set_data(
+        f"Q\nq BT /FBinderPageNo {size} Tf 0.333 g {x:.2f} {y:.2f} Td ({text}) Tj ET Q\n".encode()
+    )
+    contents = page.get("/Contents")
+    existing = []
+    if contents is not None:
+        resolved = contents.get_object()
+        existing = list(resolved) if isinstance(resolved, ArrayObject) else [contents]
+    page[NameObject("/Contents")] = ArrayObject(
+        [writer._add_object(before), *existing, writer._add_object(after)]
+    )
+
+
+def assemble(front: Rendered, body: list[Rendered], outline: list[tuple[str, int, int]]) -> bytes:
+    """Front matter (unnumbered), then the body parts with "Page N" on each page.
+
+    ``outline``: (title, body page number from 1, level 0 or 1) bookmarks."""
+    writer = PdfWriter()
+    writer.append(PdfReader(BytesIO(front.pdf)))
+    front_pages = len(writer.pages)
+    for part in body:
+        writer.append(PdfReader(BytesIO(part.pdf)), import_outline=False)
+    font_ref = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+    )
+    for number, page in enumerate(writer.pages[front_pages:], start=1):
+        _stamp(writer, page, f"Page {number}", font_ref)
+    parent = None
+    for title, page_number, level in outline:
+        target = front_pages + page_number - 1 if page_number else 0
+        if level == 0:
+            parent = writer.add_outline_item(title=title, page_number=target)
+        else:
+            writer.add_outline_item(title=title, page_number=target, parent=parent)
+    writer.page_mode = "/UseOutlines"
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
