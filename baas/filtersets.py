@@ -48,13 +48,28 @@ class AgreementFilterSet(django_filters.FilterSet):
         return queryset.filter(status=value)
 
     def filter_expiring(self, queryset, name, value):
+        # Signed and not yet expired (an expired BAA is no longer "expiring": it is listed
+        # with status "expired").
         if value is None:
             return queryset
         return queryset.filter(
             status=AgreementStatus.SIGNED,
             expires_on__isnull=False,
+            expires_on__gte=self.today,
             expires_on__lte=self.today + timedelta(days=int(value)),
         )
 
     def filter_critical(self, queryset, name, value):
         return queryset.filter(findings_critical__gt=0) if value else queryset
+
+
+def agreement_filterset(data, *, organization, today) -> AgreementFilterSet:
+    """The practice's agreements filtered by ``data`` (the list's query string): shared by the
+    agreement list, its export and the dashboard's figures (a figure is this queryset's count,
+    its link opens this list)."""
+    return AgreementFilterSet(
+        data or None,
+        queryset=BusinessAssociateAgreement.objects.for_org(organization).select_related("vendor"),
+        organization=organization,
+        today=today,
+    )

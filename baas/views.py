@@ -22,7 +22,7 @@ from oversight.tenancy import (
 from vendors.models import BusinessAssociate
 
 from . import findings, services
-from .filtersets import AgreementFilterSet
+from .filtersets import agreement_filterset
 from .forms import (
     AgreementForm,
     AmendmentForm,
@@ -56,12 +56,7 @@ def _add_errors(form, error: ValidationError) -> None:
 def _filtered_agreements(request):
     """The agreement list's filterset and rows, shared by the page and its export."""
     today = services.practice_today(request.practice)
-    filterset = AgreementFilterSet(
-        request.GET or None,
-        queryset=_agreements(request),
-        organization=request.practice,
-        today=today,
-    )
+    filterset = agreement_filterset(request.GET, organization=request.practice, today=today)
     return filterset, filterset.qs.order_by("vendor__name", "-created_at", "-id"), today
 
 

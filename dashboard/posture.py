@@ -1,95 +1,175 @@
-"""The figures of the dashboard, for one practice on one day, in a bounded number of queries
-whatever the number of vendors (aggregates and the due-item providers, no query per vendor)."""
+"""The figures of the dashboard, for one practice on one day.
 
-from collections import Counter
+**One fact, one definition**: every figure is the row count of the list its link opens,
+computed from that list's own definition: the inventory's filterset
+(``vendors.filtersets.inventory_filterset``), the agreement list's
+(``baas.filtersets.agreement_filterset``), the follow-up action list's
+(``diligence.views.listed_actions``) and the work queue's (``oversight.due.queue``). A figure
+is a ``Figure`` (label, link, count); ``tests/test_reconciliation.py`` follows every link and
+compares. The BAA status of a vendor is ``vendors.baa_status``'s ("covered" is its compliant
+set); nothing here recomputes it.
+
+Cost: the inventory, agreement and action figures are counted in SQL, one aggregate query per
+list (each figure a ``COUNT ... FILTER (WHERE id IN (<the list's query>))``); the work-queue
+figures count the queue's rows (``oversight.due.collect``: a bounded number of queries).
+"""
+
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.db.models.functions import TruncMonth
+from django.http import QueryDict
+from django.urls import reverse
 
+from baas.filtersets import agreement_filterset
 from baas.models import BusinessAssociateAgreement
-from diligence.choices import ActionStatus
 from diligence.models import FollowUpAction, VendorSchedule
-from oversight.due import DueKind, collect
+from diligence.views import listed_actions
+from oversight import due
 from oversight.models import Organization, rules_for
 from vendors import baa_status
-from vendors.choices import TIER_RANK, RelationshipStatus, Tier
+from vendors.choices import TIER_RANK, Tier
+from vendors.filtersets import COMPLIANT, inventory_filterset
 from vendors.models import BusinessAssociate
 
 from .models import PostureSnapshot
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One number of the dashboard: what it counts (``label``), the list that shows those
+    rows (``url``) and how many rows that list has (``count``)."""
+
+    key: str
+    label: str
+    url: str
+    count: int
+
+
 @dataclass
 class Posture:
     today: date
-    total: int
+    figures: dict[str, Figure]
     by_tier: list[tuple[str, str, int]]
-    active_phi: int
-    active_phi_covered: int
     gaps: list[BusinessAssociate]
-    gap_count: int
-    expiring_30: int
-    expiring_90: int
-    reviews_overdue: int
-    evidence_stale: int
-    actions_open: int
-    actions_overdue: int
-    critical_findings: int
-    overdue_total: int
     timeline_months: list[str] = field(default_factory=list)
     timeline_expiries: list[int] = field(default_factory=list)
     timeline_reviews: list[int] = field(default_factory=list)
+
+    def __getattr__(self, name):
+        # ``p.gap_count`` etc.: the count of the figure of that key.
+        figures = self.__dict__.get("figures", {})
+        if name in figures:
+            return figures[name].count
+        raise AttributeError(name)
 
     @property
     def covered_percent(self) -> int:
         return round(100 * self.active_phi_covered / self.active_phi) if self.active_phi else 100
 
 
+def _query(params: dict) -> QueryDict:
+    """The list's query string, as the list view receives it."""
+    return QueryDict(urlencode(params))
+
+
+def _url(name: str, params: dict) -> str:
+    return reverse(name) + (f"?{urlencode(params)}" if params else "")
+
+
+# key: (label, the inventory's query string)
+VENDOR_FIGURES = {
+    "total": ("Vendors in the inventory (not archived)", {}),
+    "active_phi": ("Active vendors that handle PHI", {"status": "active", "phi": "yes"}),
+    "active_phi_covered": (
+        "Active PHI vendors with a signed, current BAA",
+        {"status": "active", "phi": "yes", "baa": COMPLIANT},
+    ),
+    "gap_count": (
+        "Compliance gaps: PHI without a signed, current BAA",
+        {"baa": baa_status.BaaStatus.GAP},
+    ),
+    **{f"tier_{tier}": (f"{label} tier vendors", {"tier": tier}) for tier, label in Tier.choices},
+}
+AGREEMENT_FIGURES = {
+    "expiring_30": (
+        "BAAs expiring in the next 30 days (not yet expired)",
+        {"expiring_within": "30"},
+    ),
+    "expiring_90": (
+        "BAAs expiring in the next 90 days (not yet expired)",
+        {"expiring_within": "90"},
+    ),
+    "critical_findings": ("Agreements with a critical finding", {"critical": "on"}),
+}
+# key: (label, the work queue's query string)
+QUEUE_FIGURES = {
+    "reviews_overdue": ("Periodic reviews overdue", {"kind": due.DueKind.REVIEW, "overdue": "1"}),
+    "evidence_stale": (
+        "Diligence evidence gone stale",
+        {"kind": due.DueKind.EVIDENCE, "overdue": "1"},
+    ),
+    "actions_overdue": (
+        "Follow-up actions overdue",
+        {"kind": due.DueKind.ACTION, "overdue": "1"},
+    ),
+    "overdue_total": ("Overdue items and compliance gaps", {"overdue": "1"}),
+}
+
+
+def _counts(model, querysets: dict) -> dict[str, int]:
+    """Each queryset's row count, in one query over ``model``."""
+    if not querysets:
+        return {}
+    return model.objects.aggregate(
+        **{key: Count("pk", filter=Q(pk__in=qs.values("pk"))) for key, qs in querysets.items()}
+    )
+
+
 def compute(practice: Organization, today: date) -> Posture:
     rules = rules_for([practice.pk])
     warning = baa_status.warning_days_by_tier(rules[practice.pk])
-    vendors = baa_status.annotate(
-        BusinessAssociate.objects.for_org(practice).current(), today, warning
+    figures: dict[str, Figure] = {}
+
+    def inventory(params):
+        return inventory_filterset(_query(params), organization=practice, warning_days=warning).qs
+
+    vendor_qs = {key: inventory(params) for key, (_, params) in VENDOR_FIGURES.items()}
+    for key, n in _counts(BusinessAssociate, vendor_qs).items():
+        label, params = VENDOR_FIGURES[key]
+        figures[key] = Figure(key, label, _url("vendor_list", params), n)
+
+    agreement_qs = {
+        key: agreement_filterset(_query(params), organization=practice, today=today).qs
+        for key, (_, params) in AGREEMENT_FIGURES.items()
+    }
+    for key, n in _counts(BusinessAssociateAgreement, agreement_qs).items():
+        label, params = AGREEMENT_FIGURES[key]
+        figures[key] = Figure(key, label, _url("agreement_list", params), n)
+
+    actions = _counts(FollowUpAction, {"actions_open": listed_actions(practice)})
+    figures["actions_open"] = Figure(
+        "actions_open", "Open follow-up actions", _url("action_list", {}), actions["actions_open"]
     )
-    counts = vendors.aggregate(
-        total=Count("id"),
-        active_phi=Count("id", filter=Q(status=RelationshipStatus.ACTIVE, handles_phi=True)),
-        active_phi_covered=Count(
-            "id",
-            filter=Q(
-                status=RelationshipStatus.ACTIVE,
-                handles_phi=True,
-                baa_status__in=[baa_status.BaaStatus.CURRENT, baa_status.BaaStatus.EXPIRING],
-            ),
-        ),
-        gaps=Count("id", filter=Q(baa_status=baa_status.BaaStatus.GAP)),
-        expiring_30=Count(
-            "id",
-            filter=Q(baa_state="signed", baa_expires_on__gte=today)
-            & Q(baa_expires_on__lte=today + timedelta(days=30)),
-        ),
-        expiring_90=Count(
-            "id",
-            filter=Q(baa_state="signed", baa_expires_on__gte=today)
-            & Q(baa_expires_on__lte=today + timedelta(days=90)),
-        ),
-        critical_findings=Sum("baa_findings_critical"),
-        **{f"tier_{t}": Count("id", filter=Q(tier=t)) for t in Tier.values},
+
+    items = due.collect([practice.pk], today, rules)
+    for key, (label, params) in QUEUE_FIGURES.items():
+        rows = due.queue(items, today, kind=params.get("kind", ""), overdue_only=True)
+        figures[key] = Figure(key, label, _url("work_queue", params), len(rows))
+
+    tier_rank = Case(
+        *[When(tier=t, then=Value(r)) for t, r in TIER_RANK.items()],
+        default=Value(9),
+        output_field=IntegerField(),
     )
-    gaps = sorted(
-        vendors.filter(baa_status=baa_status.BaaStatus.GAP).only(
-            "id", "name", "tier", "status", "organization_id"
-        )[:200],
-        key=lambda v: (TIER_RANK.get(v.tier, 9), v.name),
-    )[:10]
-    items = collect([practice.pk], today, rules)
-    overdue = [i for i in items if i.due_date < today or i.kind == DueKind.COMPLIANCE_GAP]
-    kinds = Counter(i.kind for i in items if i.due_date < today)
-    actions = FollowUpAction.objects.filter(
-        organization=practice, status=ActionStatus.OPEN
-    ).aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
+    gaps = list(
+        vendor_qs["gap_count"]
+        .only("id", "name", "tier", "status", "organization_id")
+        .order_by(tier_rank, "name", "id")[:10]
+    )
 
     months = [today.replace(day=1) + relativedelta(months=i) for i in range(12)]
     end = months[-1] + relativedelta(months=1)
@@ -122,20 +202,9 @@ def compute(practice: Organization, today: date) -> Posture:
 
     return Posture(
         today=today,
-        total=counts["total"],
-        by_tier=[(t, label, counts[f"tier_{t}"]) for t, label in Tier.choices],
-        active_phi=counts["active_phi"],
-        active_phi_covered=counts["active_phi_covered"],
+        figures=figures,
+        by_tier=[(t, label, figures[f"tier_{t}"].count) for t, label in Tier.choices],
         gaps=gaps,
-        gap_count=counts["gaps"],
-        expiring_30=counts["expiring_30"],
-        expiring_90=counts["expiring_90"],
-        reviews_overdue=kinds[DueKind.REVIEW],
-        evidence_stale=kinds[DueKind.EVIDENCE],
-        actions_open=actions["open"],
-        actions_overdue=actions["overdue"],
-        critical_findings=counts["critical_findings"] or 0,
-        overdue_total=len(overdue),
         timeline_months=[m.strftime("%b") for m in months],
         timeline_expiries=[by_month(expiries, m) for m in months],
         timeline_reviews=[by_month(reviews, m) for m in months],
@@ -143,6 +212,9 @@ def compute(practice: Organization, today: date) -> Posture:
 
 
 def record_snapshot(practice: Organization, posture: Posture) -> PostureSnapshot:
+    """Record (or, from the daily task, refresh) the practice's posture of the day. The
+    dashboard calls it only when the day has no snapshot yet: one write per practice per day,
+    not one per page view."""
     snapshot, _ = PostureSnapshot.objects.update_or_create(
         organization=practice,
         day=posture.today,

@@ -13,12 +13,15 @@ def home(request):
     practice = request.practice
     today = practice.today()
     figures = posture.compute(practice, today)
-    posture.record_snapshot(practice, figures)
     history = list(
         PostureSnapshot.objects.for_org(practice)
-        .filter(day__gt=today - timedelta(days=90))
+        .filter(day__gt=today - timedelta(days=90), day__lte=today)
         .order_by("day")
     )
+    if not history or history[-1].day != today:
+        # The first view of the day records it (the daily task refreshes it): no write on
+        # every GET.
+        history.append(posture.record_snapshot(practice, figures))
     tier_chart = charts.bar_chart(
         [label for _, label, _ in figures.by_tier],
         [
@@ -60,6 +63,11 @@ def home(request):
     )
     context = {
         "p": figures,
+        "figure_cards": [
+            (figures.figures["reviews_overdue"], "reviews-overdue"),
+            (figures.figures["evidence_stale"], "evidence-stale"),
+            (figures.figures["critical_findings"], "critical-findings"),
+        ],
         "history": history[-14:],
         "tier_chart": tier_chart,
         "timeline_chart": timeline_chart,

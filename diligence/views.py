@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -8,8 +9,7 @@ from oversight import due
 from oversight.choices import AuditAction
 from oversight.files import serve
 from oversight.models import Membership, audit, rules_for
-from oversight.tenancy import get_for_member, get_rw_for_member, member_required, scoped
-from vendors.choices import TIER_RANK
+from oversight.tenancy import get_for_member, get_rw_for_member, member_required
 from vendors.models import BusinessAssociate
 
 from . import services
@@ -206,18 +206,27 @@ def action_edit(request, pk: int):
     )
 
 
+def listed_actions(organization, *, status=ActionStatus.OPEN, owner=None):
+    """The follow-up action list's rows (an unknown status: every action): the dashboard's
+    "open follow-up actions" figure counts this queryset."""
+    actions = FollowUpAction.objects.for_org(organization)
+    if status in ActionStatus.values:
+        actions = actions.filter(status=status)
+    if owner is not None:
+        actions = actions.filter(owner=owner)
+    return actions
+
+
 @member_required
 @require_safe
 def action_list(request):
     today = services.practice_today(request.practice)
     status = request.GET.get("status") or ActionStatus.OPEN
-    actions = scoped(request, FollowUpAction).select_related("vendor", "owner__user")
-    if status in ActionStatus.values:
-        actions = actions.filter(status=status)
     mine = bool(request.GET.get("mine"))
-    if mine:
-        actions = actions.filter(owner=request.membership)
-    actions = list(actions.order_by("due_on", "id")[:500])
+    actions = listed_actions(
+        request.practice, status=status, owner=request.membership if mine else None
+    )
+    actions = list(actions.select_related("vendor", "owner__user").order_by("due_on", "id")[:500])
     for action in actions:
         action.overdue = action.status == ActionStatus.OPEN and action.due_on < today
     context = {
@@ -321,15 +330,7 @@ def offboarding_edit(request, pk: int):
 
 # --- work queue --------------------------------------------------------------------------------
 
-URGENCY_LABELS = {0: "Overdue", 1: "Compliance gap", 2: "Due soon"}
-
-
-def _urgency(item, today) -> int:
-    """Overdue first, then compliance gaps (engaged vendor with PHI and no current BAA), then
-    what is due soon."""
-    if item.kind == due.DueKind.COMPLIANCE_GAP:
-        return 1
-    return 0 if item.due_date < today else 2
+QUEUE_PAGE_SIZE = 50
 
 
 KIND_LABELS = [
@@ -344,50 +345,64 @@ KIND_LABELS = [
 ]
 
 
+def queue_filters(request, owners) -> dict:
+    """The work queue's filters from the query string (unknown values are ignored)."""
+    owner = request.GET.get("owner", "")
+    mine = bool(request.GET.get("mine"))
+    if mine:
+        owner = str(request.membership.pk)
+    if not (owner == "none" or (owner.isdecimal() and int(owner) in owners)):
+        owner = ""
+    kind = request.GET.get("kind", "")
+    if kind not in {k.value for k in due.DueKind}:
+        kind = ""
+    return {
+        "kind": kind,
+        "owner": owner,
+        "mine": mine,
+        "overdue_only": bool(request.GET.get("overdue")),
+    }
+
+
 @member_required
 @require_safe
 def work_queue(request):
+    """One row per problem (``oversight.due.queue``), most overdue first, paginated; the
+    counts above the table are over every row of the filtered queue, not the page."""
     practice = request.practice
     today = services.practice_today(practice)
-    items = due.collect([practice.id], today, rules_for([practice.id]))
     owners = {m.pk: m for m in Membership.objects.for_org(practice).select_related("user")}
-    mine = bool(request.GET.get("mine"))
-    owner = request.GET.get("owner", "")
-    if mine:
-        owner = str(request.membership.pk)
-    if owner == "none":
-        items = [i for i in items if i.owner_membership_id is None]
-    elif owner.isdecimal() and int(owner) in owners:
-        items = [i for i in items if i.owner_membership_id == int(owner)]
-    else:
-        owner = ""
-    kind = request.GET.get("kind", "")
-    if kind in {k.value for k in due.DueKind}:
-        items = [i for i in items if i.kind == kind]
-    else:
-        kind = ""
-    overdue_only = bool(request.GET.get("overdue"))
-    if overdue_only:
-        items = [i for i in items if i.due_date < today or i.kind == due.DueKind.COMPLIANCE_GAP]
-    items.sort(
-        key=lambda i: (_urgency(i, today), TIER_RANK.get(i.tier, 9), i.due_date, i.vendor_name)
+    filters = queue_filters(request, owners)
+    owner = filters["owner"]
+    items = due.queue(
+        due.collect([practice.id], today, rules_for([practice.id])),
+        today,
+        kind=filters["kind"],
+        owner=int(owner) if owner.isdecimal() else (owner or None),
+        overdue_only=filters["overdue_only"],
     )
+    overdue_count = sum(1 for i in items if due.is_overdue(i, today))
+    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {
             "item": item,
-            "urgency": URGENCY_LABELS[_urgency(item, today)],
-            "overdue_days": (today - item.due_date).days if item.due_date < today else 0,
+            "overdue": due.is_overdue(item, today),
+            "overdue_days": max(0, due.days_overdue(item, today)),
             "owner": owners.get(item.owner_membership_id),
         }
-        for item in items
+        for item in page
     ]
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
+        **filters,
         "rows": rows,
-        "mine": mine,
-        "owner": owner,
-        "kind": kind,
+        "page": page,
+        "query": query.urlencode(),
+        "total": len(items),
+        "overdue_count": overdue_count,
+        "soon_count": len(items) - overdue_count,
         "kinds": KIND_LABELS,
-        "overdue_only": overdue_only,
         "owners": sorted(owners.values(), key=lambda m: m.display_name.lower()),
         "today": today,
     }

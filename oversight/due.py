@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from .policy import DEFAULT_RULES
+
 
 class DueKind(StrEnum):
     BAA_EXPIRY = "baa_expiry"  # a signed BAA reaches its expiration date
@@ -86,3 +88,68 @@ def calendar_items(org_ids: Iterable[int], today: date, until: date, rules: dict
         for item in provider(org_ids, today, until):
             items.setdefault((item.kind, item.key), item)
     return sorted(items.values(), key=lambda i: (i.due_date, i.vendor_name))
+
+
+# The work queue: one row per problem, most overdue first. The dashboard's work-queue figures
+# count with the same functions, so a figure and the list it opens cannot disagree.
+
+# Kinds that are overdue from their first day (no PHI without a BAA: 164.502(e), 164.308(b)).
+OVERDUE_AT_ONCE = frozenset({DueKind.COMPLIANCE_GAP, DueKind.BAA_EXPIRED})
+# Kinds that only warn before their date; once it has passed, the expired BAA or the
+# compliance gap is the problem (an item of its own).
+WARNING_ONLY = frozenset({DueKind.BAA_EXPIRY, DueKind.RENEWAL_NOTICE})
+
+
+# Most critical tier first (the policy's tiers are listed in that order).
+_TIER_RANK = {tier: rank for rank, tier in enumerate(DEFAULT_RULES)}
+
+
+def problems(items: Iterable[DueItem], today: date) -> list[DueItem]:
+    """One item per problem: a warning whose date has passed is left out (the expired BAA or
+    the gap says it), and so is an expired BAA of a vendor that has a compliance gap item (the
+    gap is the problem; one vendor's one gap is one row, not three)."""
+    items = [i for i in items if not (i.kind in WARNING_ONLY and i.due_date < today)]
+    gap_vendors = {i.vendor_id for i in items if i.kind == DueKind.COMPLIANCE_GAP}
+    return [i for i in items if not (i.kind == DueKind.BAA_EXPIRED and i.vendor_id in gap_vendors)]
+
+
+def is_overdue(item: DueItem, today: date) -> bool:
+    """Overdue: the date has passed, or the item is overdue from its first day (a gap)."""
+    return item.kind in OVERDUE_AT_ONCE or item.due_date < today
+
+
+def days_overdue(item: DueItem, today: date) -> int:
+    """Days past the date (0 on the day, negative: days left)."""
+    return (today - item.due_date).days
+
+
+def queue(
+    items: Iterable[DueItem],
+    today: date,
+    *,
+    kind: str = "",
+    owner: int | str | None = None,
+    overdue_only: bool = False,
+) -> list[DueItem]:
+    """The work queue's rows: ``problems`` filtered by kind, owner (a membership id, or
+    ``"none"`` for items without an owner) and overdue-only, sorted by urgency: the most days
+    overdue first, then what falls due soonest (ties: tier, vendor)."""
+    rows = problems(items, today)
+    if kind:
+        rows = [i for i in rows if i.kind == kind]
+    if owner == "none":
+        rows = [i for i in rows if i.owner_membership_id is None]
+    elif owner is not None:
+        rows = [i for i in rows if i.owner_membership_id == owner]
+    if overdue_only:
+        rows = [i for i in rows if is_overdue(i, today)]
+    return sorted(
+        rows,
+        key=lambda i: (
+            not is_overdue(i, today),
+            i.due_date,
+            _TIER_RANK.get(i.tier, 9),
+            i.vendor_name,
+            i.key,
+        ),
+    )

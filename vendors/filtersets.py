@@ -2,11 +2,16 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from oversight.models import Membership
+from oversight.models import Membership, rules_for
 
+from . import baa_status
 from .baa_status import BaaStatus
 from .choices import Category, RelationshipStatus, Tier
 from .models import BusinessAssociate
+
+COMPLIANT = "compliant"
+# The baa helper's ``baa_status.COMPLIANT`` (signed, current, not deficient), else its rule.
+COMPLIANT_STATUSES = getattr(baa_status, "COMPLIANT", (BaaStatus.CURRENT, BaaStatus.EXPIRING))
 
 
 class VendorFilterSet(django_filters.FilterSet):
@@ -21,9 +26,19 @@ class VendorFilterSet(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(
         queryset=Membership.objects.none(), empty_label="Any owner"
     )
-    # An annotation added by the view (``vendors/baa_status.py``).
+    # An annotation added by ``inventory_filterset`` (``vendors/baa_status.py``); "compliant"
+    # is the set the dashboard counts as covered (``baa_status.COMPLIANT``).
     baa = django_filters.ChoiceFilter(
-        field_name="baa_status", choices=BaaStatus.choices, empty_label="Any BAA status"
+        field_name="baa_status",
+        choices=[*BaaStatus.choices, (COMPLIANT, "Signed, current and complete (compliant)")],
+        empty_label="Any BAA status",
+        method="filter_baa",
+    )
+    phi = django_filters.ChoiceFilter(
+        choices=[("yes", "Handles PHI"), ("no", "No PHI")],
+        method="filter_phi",
+        empty_label="PHI or not",
+        label="PHI",
     )
     archived = django_filters.BooleanFilter(
         method="filter_archived",
@@ -55,7 +70,7 @@ class VendorFilterSet(django_filters.FilterSet):
         owners = Membership.objects.for_org(organization).select_related("user")
         self.filters["owner"].queryset = owners
         self.filters["owner"].field.label_from_instance = lambda m: m.display_name
-        for name in ("category", "status", "owner", "baa", "sort"):
+        for name in ("category", "status", "owner", "baa", "phi", "sort"):
             self.form.fields[name].widget.attrs["class"] = "form-select form-select-sm"
         self.form.fields["tier"].widget.attrs["class"] = "form-check-input"
 
@@ -67,6 +82,14 @@ class VendorFilterSet(django_filters.FilterSet):
             Q(name__icontains=value) | Q(services__icontains=value) | Q(external_id__iexact=value)
         )
 
+    def filter_baa(self, queryset, name, value):
+        if value == COMPLIANT:
+            return queryset.filter(baa_status__in=COMPLIANT_STATUSES)
+        return queryset.filter(baa_status=value)
+
+    def filter_phi(self, queryset, name, value):
+        return queryset.filter(handles_phi=value == "yes")
+
     def filter_archived(self, queryset, name, value):
         # Archived vendors are hidden unless asked for; the records are kept.
         return queryset if value else queryset.filter(archived_at__isnull=True)
@@ -77,3 +100,22 @@ class VendorFilterSet(django_filters.FilterSet):
         if not (self.form.is_bound and self.form.cleaned_data.get("archived")):
             qs = qs.filter(archived_at__isnull=True)
         return qs
+
+
+def inventory_filterset(
+    data, *, organization, queryset=None, warning_days: dict[str, int] | None = None
+) -> VendorFilterSet:
+    """The inventory as the list shows it: the practice's vendors with their BAA status
+    annotated for the practice's today and tier policy, filtered by ``data`` (the list's query
+    string). Shared by the list, its export and the dashboard's figures, so a figure and the
+    list its link opens are one queryset."""
+    if queryset is None:
+        queryset = BusinessAssociate.objects.for_org(organization)
+    if warning_days is None:  # the tier policy's first BAA expiry warning, by tier
+        rules = rules_for([organization.pk])[organization.pk]
+        warning_days = baa_status.warning_days_by_tier(rules)
+    return VendorFilterSet(
+        data or None,
+        queryset=baa_status.annotate(queryset, organization.today(), warning_days),
+        organization=organization,
+    )

@@ -5,7 +5,6 @@ from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from oversight.models import rules_for
 from oversight.tenancy import (
     get_for_member,
     get_rw_for_member,
@@ -14,9 +13,9 @@ from oversight.tenancy import (
     writer_required,
 )
 
-from . import baa_status, panels, services
+from . import panels, services
 from .choices import TIER_RANK
-from .filtersets import VendorFilterSet
+from .filtersets import inventory_filterset
 from .forms import ContactForm, SubcontractorForm, TierOverrideForm, VendorForm
 from .models import BusinessAssociate, Subcontractor, VendorContact
 
@@ -36,14 +35,6 @@ def vendor_queryset(request):
     )
 
 
-def with_baa_status(request, queryset):
-    """Annotate ``baa_status`` / ``baa_rank`` for the practice's today and tier policy."""
-    org = request.practice
-    today = org.today()
-    warning = baa_status.warning_days_by_tier(rules_for([org.pk])[org.pk])
-    return baa_status.annotate(queryset, today, warning)
-
-
 @member_required
 def vendor_list(request):
     filterset = vendor_filterset(request)
@@ -55,13 +46,11 @@ def vendor_list(request):
     return render(request, template, context)
 
 
-def vendor_filterset(request) -> VendorFilterSet:
+def vendor_filterset(request):
     """The inventory as the list shows it (BAA status annotated), with the request's filters:
     shared by the list page and its export so both always agree."""
-    return VendorFilterSet(
-        request.GET or None,
-        queryset=with_baa_status(request, vendor_queryset(request)),
-        organization=request.practice,
+    return inventory_filterset(
+        request.GET, organization=request.practice, queryset=vendor_queryset(request)
     )
 
 
