@@ -58,6 +58,7 @@ def reminder_list(request):
         "failed": reminders.filter(status=ReminderStatus.FAILED).order_by("-id")[:LIST_LIMIT],
         "sweep_errors": scoped(request, SweepError)[:20],
         "can_resend": request.membership.is_admin,
+        "forecast_limit": LIST_LIMIT,
     }
     return render(request, "reminders/reminder_list.html", context)
 

@@ -134,7 +134,7 @@ def _grow(org, n):
             )
 
 
-@pytest.mark.parametrize("name", ["home", "work_queue"])
+@pytest.mark.parametrize("name", ["home", "work_queue", "reminder_list"])
 def test_query_count_does_not_grow_with_vendors(cast, login, every_status, name):
     client = login(cast.bob)
     client.get(reverse(name))
@@ -161,3 +161,34 @@ def test_agreements_filter_expiring_excludes_expired(cast, login, every_status):
     rows = login(cast.bob).get(reverse("agreement_list"), {"expiring_within": 90}).context["page"]
     assert [a.vendor.name for a in rows] == ["Expiring Fax"]
     assert AgreementStatus.SIGNED == rows[0].status
+
+
+def test_reminders_page_sent_rows_link_to_the_vendor_and_legend_matches(cast, login):
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from reminders.choices import ReminderStatus
+
+    from .reminders_factories import ReminderFactory
+
+    vendor = VendorFactory(organization=cast.practice, name="Linked Vendor")
+    ReminderFactory(
+        recipient=cast.bob,
+        vendor=vendor,
+        vendor_name=vendor.name,
+        status=ReminderStatus.SENT,
+        sent_at=timezone.now(),
+    )
+    ReminderFactory(recipient=cast.bob, vendor=vendor, vendor_name=vendor.name)
+    text = login(cast.bob).get(reverse("reminder_list")).text
+    sent = text.split('id="sent"')[1]
+    assert f'<a href="{reverse("vendor_detail", args=[vendor.pk])}">Linked Vendor</a>' in sent
+    upcoming = text.split('id="upcoming"')[1].split('id="sent"')[0]
+    legend = upcoming.split('id="upcoming-legend"')[1].split("</p>")[0]
+    assert ">recorded<" in legend and ">forecast<" in legend
+    # The recorded row carries the marker the legend explains, and says its time zone.
+    body = upcoming.split("<tbody>")[1]
+    assert ">recorded<" in body
+    zone = timezone.now().astimezone(ZoneInfo(cast.practice.timezone)).strftime("%Z")
+    assert f" {zone}</td>" in sent

@@ -248,7 +248,7 @@ def test_times_are_shown_in_the_practice_timezone(cast, login):
     )
     page = login(cast.alice).get(reverse("reminder_list")).text
     assert "2026-06-01 07:00" in page  # 11:00 UTC is 07:00 in New York (EDT)
-    assert "Times are America/New_York" in page
+    assert "2026-06-01 07:00 EDT" in page and "times in America/New_York" in page
 
 
 def test_django_admin_lists_reminders_read_only(cast, client):
