@@ -4,7 +4,8 @@ its signed BAA, records a review, and sees the dashboard change. (Lockout and id
 the browser: tests/test_security_browser.py.) Screenshots go to test-artifacts/."""
 
 import re
-import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.mfa.totp.internal.auth import (
@@ -119,7 +120,8 @@ def test_new_practice_from_sign_up_to_a_changed_dashboard(page, live_server, tmp
     page.click("#save-checklist")
     page.wait_for_selector("text=Checklist saved")
     page.click("#mark-signed")
-    page.fill("#id_signed_on", time.strftime("%Y-%m-%d"))
+    # The practice is in Denver: its today, not the machine's (UTC is a day ahead in the evening).
+    page.fill("#id_signed_on", datetime.now(ZoneInfo("America/Denver")).strftime("%Y-%m-%d"))
     page.fill("#id_practice_signatory_name", "Riley Owner")
     page.fill("#id_vendor_signatory_name", "Sam Vendor")
     page.click("#action-form button[type=submit]")
