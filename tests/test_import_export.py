@@ -192,3 +192,51 @@ def test_export_takes_every_filter_of_the_list_including_baa_status_and_sort(cas
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [r["name"] for r in rows] == listed == ["Gap Co"]
     assert rows[0]["baa_status"] == "gap"
+
+
+# --- encodings and size (issue 12) ---------------------------------------------------------------
+
+
+def test_utf16_csv_with_a_byte_order_mark_imports(cast, login):
+    client = login(cast.bob)
+    body = HEADER + "Zoë Transcription,ZT-1,transcription,active,,yes,limited,,low,\n"
+    for encoding in ("utf-16", "utf-16-be", "utf-8-sig"):  # utf-16 writes the LE mark
+        raw = body.encode(encoding)
+        if encoding == "utf-16-be":
+            raw = b"\xfe\xff" + raw
+        response = upload(client, SimpleUploadedFile("v.csv", raw, content_type="text/csv"))
+        assert response.status_code == 200, encoding
+        preview = response.context["preview"]
+        assert preview.ok, (encoding, response.context["form"].errors)
+        assert [r.name for r in preview.rows] == ["Zoë Transcription"], encoding
+
+
+def test_a_csv_that_cannot_be_decoded_is_refused_with_a_message(cast, login):
+    client = login(cast.bob)
+    raw = (HEADER + "Zoë,Z-1,billing,active,,yes,limited,,low,\n").encode("utf-16-le")  # no mark
+    response = upload(client, SimpleUploadedFile("v.csv", raw, content_type="text/csv"))
+    assert response.status_code == 200
+    assert "cannot be read as text" in str(response.context["form"].errors["file"])
+    assert not BusinessAssociate.objects.exists()
+
+
+def test_a_200000_row_xlsx_is_refused_fast_at_the_row_limit(cast, login):
+    import time
+
+    from vendors.importing import MAX_ROWS
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Vendors")
+    sheet.append(["name", "category"])
+    for i in range(200_000):
+        sheet.append([i, 1])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert len(buffer.getvalue()) < 5 * 1024 * 1024  # under the upload limit: the rows count
+    client = login(cast.bob)
+    started = time.perf_counter()
+    response = upload(client, SimpleUploadedFile("big.xlsx", buffer.getvalue()))
+    elapsed = time.perf_counter() - started
+    assert f"At most {MAX_ROWS} rows" in str(response.context["form"].errors["file"])
+    assert elapsed < 2.5, elapsed  # 9.7 s when the whole sheet was read
+    assert not BusinessAssociate.objects.exists()

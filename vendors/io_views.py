@@ -54,7 +54,7 @@ class ImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError("The file is larger than 5 MB.")
         try:
-            self.rows = read_table(upload)
+            self.rows = read_table(upload, max_rows=importing.MAX_ROWS)
         except TableError as error:
             raise forms.ValidationError(str(error)) from error
         return upload
