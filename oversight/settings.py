@@ -257,6 +257,8 @@ if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBa
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Vendor Oversight <oversight@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# First wait after a temporary SMTP failure of a reminder, doubled at each attempt (reminders).
+REMINDER_BACKOFF_SECONDS = env.int("REMINDER_BACKOFF_SECONDS", default=60)
 
 # Celery: a Redis broker in production and CI. The local run (scripts/run.sh) uses kombu's
 # filesystem transport under var/celery-broker/: a real worker and beat with no server to install.

@@ -3,7 +3,9 @@ what is due, the date, the tier and a link, and an .ics calendar attachment whos
 stable per item (a re-sent or updated date replaces the event instead of duplicating it).
 No PHI: vendor names, what is due and dates only."""
 
+import hashlib
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -19,6 +21,26 @@ ICS_NAME = "due-dates.ics"
 def event_uid(key: str) -> str:
     host = urlparse(settings.SITE_URL).hostname or "localhost"
     return f"{key}@{host}"
+
+
+def _mail_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    if "@" in address:
+        return address.rpartition("@")[2]
+    return urlparse(settings.SITE_URL).hostname or "localhost"
+
+
+def message_id(reminders, *, digest: bool) -> str:
+    """The Message-ID of the email carrying these rows, the same on every attempt: a resend
+    after an uncertain delivery (see ``reminders.services``) is the same message to a mail
+    server or program that drops a Message-ID it has already seen (RFC 5322 3.6.4).
+    One reminder: its row. A digest: the set of its rows."""
+    first = reminders[0]
+    if not digest:
+        return f"<reminder-{first.pk}.{first.organization_id}@{_mail_domain()}>"
+    ids = ",".join(str(pk) for pk in sorted(r.pk for r in reminders))
+    digest_hash = hashlib.sha256(ids.encode()).hexdigest()[:20]
+    return f"<digest-{digest_hash}.{first.recipient_id}.{first.organization_id}@{_mail_domain()}>"
 
 
 def calendar(reminders, now: datetime) -> bytes:
@@ -70,6 +92,7 @@ def build(reminders: list, *, organization, to: str, digest: bool, now: datetime
         subject=_subject(reminders, organization, digest),
         body=render_to_string(f"{name}.txt", context),
         to=[to],
+        headers={"Message-ID": message_id(reminders, digest=digest)},
     )
     message.attach_alternative(render_to_string(f"{name}.html", context), "text/html")
     message.attach(ICS_NAME, calendar(reminders, now), "text/calendar")

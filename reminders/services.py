@@ -17,21 +17,27 @@ How a reminder travels (also in ``docs/architecture.md``):
    permanent failure (5xx, or attempts exhausted) marks them failed, shown on the Reminders page,
    where an admin can resend.
 
-The remaining at-least-once window: if a worker dies after the mail server accepted the message
-but before the row is marked sent (a few milliseconds), the row is put back after the lease and
-the email goes out a second time. Everything else (two sweeps, a redelivered task, a retry) is
-exactly once.
+The remaining at-least-once window is the one SMTP itself forces: between the mail server's
+"250" to DATA and the row marked sent. The mark is written while the SMTP connection is still
+open (QUIT comes after) and is retried through a database restart for about a minute; only a
+worker that dies in that window (or during a mail server's slow reply to DATA, when the client
+cannot know whether the message was accepted) leaves the row ``sending``; after the lease it is
+sent again, with the same Message-ID (``emails.message_id``). Everything else (two sweeps, a
+redelivered task, a retry after 4xx) is exactly once.
 """
 
 import logging
 import smtplib
 import socket
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -52,7 +58,8 @@ MAX_BACKOFF_SECONDS = 30 * 60  # well under the Redis visibility timeout (3600 s
 
 def backoff(attempts: int) -> int:
     """Seconds to wait after the ``attempts``-th failed attempt (1 -> 60, 2 -> 120...)."""
-    return min(BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+    base = getattr(settings, "REMINDER_BACKOFF_SECONDS", BACKOFF_SECONDS)
+    return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
 
 
 # --- the sweep ------------------------------------------------------------------------------
@@ -311,56 +318,132 @@ def _claimed(token) -> list[Reminder]:
     )
 
 
+# Waits between attempts to write a delivery's outcome while the database is unreachable
+# (a restart, a fail-over): about a minute in all, then the lease takes over.
+DB_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15, 15, 15)
+
+
+def _persist(write, *, what: str):
+    """Run ``write`` (one short transaction), reconnecting and retrying with back-off while
+    the database is unreachable. Inside an outer transaction a lost connection cannot be
+    retried (the transaction is gone), so the error is raised at once."""
+    for delay in (*DB_RETRY_DELAYS, None):
+        try:
+            with transaction.atomic():
+                return write()
+        except (OperationalError, InterfaceError) as exc:
+            if delay is None or connection.in_atomic_block:
+                raise
+            logger.warning(
+                "reminder delivery: %s failed (%s); reconnecting in %ss",
+                what,
+                type(exc).__name__,
+                delay,
+            )
+            try:
+                connection.close()
+            except Exception:  # the socket is already gone
+                pass
+            time.sleep(delay)
+
+
 def _send(rows: list[Reminder], *, digest: bool, now: datetime) -> Outcome:
-    """Send claimed rows as one email; record the attempt; settle the rows' status."""
+    """Send claimed rows as one email; record the attempt; settle the rows' status.
+
+    Order: open the SMTP connection, send the message (its Message-ID is derived from the
+    rows, the same on every attempt), mark the rows sent as soon as the server has accepted it
+    (retrying through a database outage), and only then say QUIT. The rows stay ``sending``
+    only between the server's "250" to DATA and the mark: a worker that dies there leaves them
+    to the lease, and the resend carries the same Message-ID."""
     first = rows[0]
     ids = [r.id for r in rows]
+    batch = first.batch
+    smtp = None
     try:
         # The member's current address (they may have changed it since the row was recorded).
         to = first.recipient.user.email if first.recipient else first.recipient_email
         message = emails.build(rows, organization=first.organization, to=to, digest=digest, now=now)
-        message.send()
+        smtp = get_connection()
+        smtp.open()  # opened here, so send_messages leaves it open until the rows are marked
+        smtp.send_messages([message])
     except Exception as exc:
-        temporary, code = classify(exc)
-        error = f"{code} " if code else ""
-        error = (error + f"{type(exc).__name__}: {exc}")[:500]
-        attempts = max(r.attempts for r in rows) + 1
-        give_up = not temporary or attempts >= MAX_ATTEMPTS
-        DeliveryAttempt.objects.bulk_create(
-            DeliveryAttempt(
-                organization_id=r.organization_id,
-                reminder_id=r.id,
-                at=now,
-                ok=False,
-                temporary=temporary,
-                smtp_code=code,
-                error=error,
+        _close_quietly(smtp)
+        return _settle_failure(rows, exc, now=now)
+
+    def mark_sent():
+        # Also a row the lease put back to pending meanwhile: it is sent, do not send it again.
+        # Nothing matches on a repeat after a commit whose answer was lost.
+        marked = Reminder.objects.filter(
+            id__in=ids, status__in=[ReminderStatus.SENDING, ReminderStatus.PENDING]
+        ).update(status=ReminderStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error="")
+        if marked:
+            DeliveryAttempt.objects.bulk_create(
+                DeliveryAttempt(
+                    organization_id=r.organization_id, reminder_id=r.id, at=now, ok=True
+                )
+                for r in rows
             )
-            for r in rows
-        )
-        update = {"attempts": F("attempts") + 1, "last_error": error, "batch": None}
-        if give_up:
-            Reminder.objects.filter(id__in=ids).update(status=ReminderStatus.FAILED, **update)
-            logger.warning("reminder delivery failed for good: rows %s (%s)", ids, code)
-            return Outcome(failed=len(rows))
-        wait = backoff(attempts)
-        Reminder.objects.filter(id__in=ids).update(
-            status=ReminderStatus.PENDING,
-            claimed_at=None,
-            send_after=now + timedelta(seconds=wait),
-            **update,
-        )
-        logger.info("reminder delivery deferred %ss: rows %s (%s)", wait, ids, code)
-        return Outcome(retry_in=wait)
-    # The at-least-once window is here: sent, not yet marked (see the module docstring).
-    Reminder.objects.filter(id__in=ids).update(
-        status=ReminderStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
-    )
-    DeliveryAttempt.objects.bulk_create(
-        DeliveryAttempt(organization_id=r.organization_id, reminder_id=r.id, at=now, ok=True)
-        for r in rows
-    )
+
+    try:
+        _persist(mark_sent, what=f"marking rows {ids} (batch {batch}) sent")
+    finally:
+        _close_quietly(smtp)
     return Outcome(sent=len(rows))
+
+
+def _close_quietly(smtp):
+    if smtp is None:
+        return
+    try:
+        smtp.close()  # QUIT: the message is already accepted (or refused) by now
+    except Exception:
+        logger.info("reminder delivery: closing the SMTP connection failed", exc_info=True)
+
+
+def _settle_failure(rows: list[Reminder], exc: Exception, *, now: datetime) -> Outcome:
+    """Record a failed attempt: back to pending with back-off (temporary) or failed."""
+    ids = [r.id for r in rows]
+    temporary, code = classify(exc)
+    error = f"{code} " if code else ""
+    error = (error + f"{type(exc).__name__}: {exc}")[:500]
+    attempts = max(r.attempts for r in rows) + 1
+    give_up = not temporary or attempts >= MAX_ATTEMPTS
+    wait = backoff(attempts)
+
+    def record():
+        update = {"attempts": F("attempts") + 1, "last_error": error, "batch": None}
+        claimed = Reminder.objects.filter(
+            id__in=ids, status=ReminderStatus.SENDING, batch=rows[0].batch
+        )
+        if give_up:
+            changed = claimed.update(status=ReminderStatus.FAILED, **update)
+        else:
+            changed = claimed.update(
+                status=ReminderStatus.PENDING,
+                claimed_at=None,
+                send_after=now + timedelta(seconds=wait),
+                **update,
+            )
+        if changed:
+            DeliveryAttempt.objects.bulk_create(
+                DeliveryAttempt(
+                    organization_id=r.organization_id,
+                    reminder_id=r.id,
+                    at=now,
+                    ok=False,
+                    temporary=temporary,
+                    smtp_code=code,
+                    error=error,
+                )
+                for r in rows
+            )
+
+    _persist(record, what=f"recording the failed delivery of rows {ids}")
+    if give_up:
+        logger.warning("reminder delivery failed for good: rows %s (%s)", ids, code)
+        return Outcome(failed=len(rows))
+    logger.info("reminder delivery deferred %ss: rows %s (%s)", wait, ids, code)
+    return Outcome(retry_in=wait)
 
 
 def _cancel_orphans(ids):

@@ -346,3 +346,30 @@ def test_through_the_tasks_a_451_is_retried_by_a_later_sweep_and_sent_once(
     row.refresh_from_db()
     assert row.status == ReminderStatus.SENT and len(handler.delivered) == 1
     assert handler.delivered[0].rcpt_tos == ["alice@a.test"]
+
+
+def test_every_attempt_of_a_reminder_or_digest_carries_the_same_message_id(smtp, cast):
+    handler = smtp(replies=["451 4.3.0 try later"])
+    with time_machine.travel(T0, tick=False):
+        one = ReminderFactory(recipient=cast.bob)
+        digest = [ReminderFactory(recipient=cast.alice, immediate=False) for _ in range(2)]
+        assert services.deliver_reminder(reminder_id=one.id).retry_in
+    with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
+        assert services.deliver_reminder(reminder_id=one.id).sent == 1
+        # An uncertain delivery put back by the lease is sent again: as the same message.
+        Reminder.objects.filter(id=one.id).update(status=ReminderStatus.PENDING)
+        assert services.deliver_reminder(reminder_id=one.id).sent == 1
+        assert services.deliver_digest(membership_id=cast.alice.id).sent == 2
+        Reminder.objects.filter(id__in=[r.id for r in digest]).update(status=ReminderStatus.PENDING)
+        assert services.deliver_digest(membership_id=cast.alice.id).sent == 2
+    import email
+
+    ids = [email.message_from_bytes(e.content)["Message-ID"] for e in handler.delivered]
+    assert ids[0] == ids[1] == f"<reminder-{one.id}.{cast.practice.id}@localhost>"
+    assert ids[2] == ids[3] and ids[2].startswith("<digest-") and ids[2] != ids[0]
+    # Another set of rows is another digest.
+    other = ReminderFactory(recipient=cast.alice, immediate=False)
+    from reminders import emails
+
+    assert emails.message_id([*digest, other], digest=True) != ids[2]
+    assert emails.message_id(list(reversed(digest)), digest=True) == ids[2]
