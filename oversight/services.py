@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .choices import Role
+from .choices import AuditAction, Role
 from .models import Invitation, Membership, Organization
 
 User = get_user_model()
@@ -112,6 +112,23 @@ def membership_set_role(*, membership: Membership, role: str) -> Membership:
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
+
+
+@transaction.atomic
+def member_unlock(*, membership: Membership, request) -> None:
+    """A practice admin unlocks a member locked out after failed sign-ins (on every address;
+    it unlocks their account for every practice they belong to). Logged as "Unlocked" in the
+    activity log of each of their practices, naming the admin who did it."""
+    from . import lockout
+    from .signals import record_for_user
+
+    email = membership.user.email
+    if email.lower() not in lockout.locked_out([email]):
+        raise ValidationError(f"{email} is not locked out.")
+    lockout.clear(request, email)
+    record_for_user(
+        request, AuditAction.UNLOCKED, user=membership.user, unlocked_by=request.user.email
+    )
 
 
 @transaction.atomic

@@ -163,11 +163,13 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_ADAPTER = "oversight.adapters.AccountAdapter"
-# allauth's rate limits (cache-backed): per IP and per account. The per-account failure limit
-# is above the lockout threshold below, so a person sees the lockout page, not a bare 429.
+# allauth's rate limits (cache-backed). Failed sign-ins: per account from any address 20 in
+# 15 minutes (above the per account and address lockout below, so a person sees the lockout
+# page first); per address alone only a high limit, because a practice's whole office often
+# shares one address: ten failures of one person must not block everyone else there.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,10/15m/key",
+    "login": "200/m/ip",
+    "login_failed": "100/m/ip,20/15m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "signup": "20/m/ip",
@@ -180,12 +182,14 @@ MFA_TOTP_ISSUER = "Vendor Oversight"
 # Staff reach the Django admin, which shows every practice: they always need a second factor.
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 
-# Lockout after repeated failed sign-ins (django-axes), per account: AXES_FAILURE_LIMIT
-# failures lock the account for AXES_COOLOFF_TIME, or until an admin unlocks it (Django admin,
-# "Access attempts": delete the row). Every failure and lockout is in the activity log.
+# Lockout after repeated failed sign-ins (django-axes), per account and address:
+# AXES_FAILURE_LIMIT failures lock that account from that address for AXES_COOLOFF_TIME, or
+# until an admin unlocks it (the practice's members page, or the Django admin's "Access
+# attempts"); someone guessing from elsewhere cannot lock a member out of the office, and the
+# account-wide limit is allauth's above. Every failure, lockout and unlock is in the activity log.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"  # allauth's login form field
 AXES_USERNAME_CALLABLE = "oversight.signals.axes_username"
 AXES_RESET_ON_SUCCESS = True
@@ -309,9 +313,9 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = True
 # Load balancers probe /healthz over plain HTTP on the private network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-# axes.W006 asks for the IP address among the lockout keys. The lockout here is per account
-# (a clinic's staff share one IP behind NAT: an IP lockout would lock out the whole office);
-# per-IP throttling is allauth's ACCOUNT_RATE_LIMITS ("login_failed": per IP and per account).
+# axes.W006 asks for the IP address alone among the lockout keys. The lockout here is per
+# account and address (a clinic's staff share one IP behind NAT: an IP lockout would lock out
+# the whole office); per-IP throttling is allauth's ACCOUNT_RATE_LIMITS, with a high limit.
 SILENCED_SYSTEM_CHECKS: list[str] = ["axes.W006"]
 
 # Content-Security-Policy: only this origin; no inline script or style, no CDN. "data:" images

@@ -19,9 +19,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import signals as auth_signals
 from django.db.models.signals import post_delete
-from django.utils import timezone
 
 from .choices import AuditAction
+from .lockout import UNLOCKING, still_locked
 from .models import Membership, Organization, audit
 
 # Typed addresses are kept short in the log; they are never PHI, only what someone typed.
@@ -127,12 +127,8 @@ def on_unlocked(sender, instance: AccessAttempt, **kwargs):
     """Deleting the access attempt of a locked-out account before its cool-off ends (Django
     admin "Access attempts", ``manage.py axes_reset``) unlocks it. Attempts that axes removes
     itself (expired, or reset by a successful sign-in) are not an unlock and are not logged."""
-    still_locked = (
-        instance.failures_since_start >= settings.AXES_FAILURE_LIMIT
-        and instance.attempt_time > timezone.now() - settings.AXES_COOLOFF_TIME
-    )
-    if not still_locked:
-        return
+    if UNLOCKING.get() or not still_locked(instance):
+        return  # a practice admin's unlock is logged by oversight.services.member_unlock
     user = _user_for(instance.username)
     record_for_user(None, AuditAction.UNLOCKED, user=user, email=instance.username or "")
 

@@ -15,6 +15,7 @@ practice_patterns = [
     path("members/", views.members, name="members"),
     path("members/<int:pk>/role/", views.membership_role, name="membership_role"),
     path("members/<int:pk>/remove/", views.membership_remove, name="membership_remove"),
+    path("members/<int:pk>/unlock/", views.membership_unlock, name="membership_unlock"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
 ]
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import lockout, services
 from .forms import (
     AcceptInvitationForm,
     InvitationForm,
@@ -98,9 +98,11 @@ def members(request):
             else:
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("members")
+    people = list(Membership.objects.for_org(practice).select_related("user"))
     context = {
         "form": form,
-        "members": Membership.objects.for_org(practice).select_related("user"),
+        "members": people,
+        "locked": lockout.locked_out([m.user.email for m in people]),
         "invitations": practice.invitations.pending().select_related("invited_by"),
         "role_choices": RoleForm.base_fields["role"].choices,
     }
@@ -123,6 +125,19 @@ def membership_role(request, pk: int):
         messages.success(
             request, f"{membership.display_name} is now {membership.get_role_display()}."
         )
+    return redirect("members")
+
+
+@admin_required
+@require_POST
+def membership_unlock(request, pk: int):
+    membership = get_for_member(request, Membership, pk=pk)
+    try:
+        services.member_unlock(membership=membership, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{membership.user.email} can sign in again.")
     return redirect("members")
 
 

@@ -346,3 +346,76 @@ def test_weak_passwords_are_refused(cast, client):
         )
         assert response.status_code == 200, weak
         assert response.context["form"].errors["password1"], weak
+
+
+# --- lockout per account and address; unlock by the practice's admin --------------------------
+
+
+def test_ten_failures_on_one_account_do_not_block_the_office(cast, client, settings):
+    """The whole office shares one address: one person's failures lock only that person."""
+    for _ in range(10):
+        sign_in(client, "bob@a.test", "wrong-password-123")
+    assert sign_in(client, "bob@a.test").status_code == 429  # bob is locked from here
+    colleague = client.__class__()
+    assert sign_in(colleague, "alice@a.test").status_code == 302  # the same address
+    # Someone guessing bob's password elsewhere does not lock bob out of the office either.
+    elsewhere = client.__class__(REMOTE_ADDR="203.0.113.9")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(elsewhere, "charlie@a.test", "wrong-password-123")
+    assert sign_in(elsewhere, "charlie@a.test").status_code == 429
+    assert sign_in(client.__class__(), "charlie@a.test").status_code == 302
+
+
+def test_an_account_is_throttled_from_every_address_after_many_failures(cast, client):
+    for n in range(20):
+        other = client.__class__(REMOTE_ADDR=f"198.51.100.{n + 1}")
+        sign_in(other, "bob@a.test", "wrong-password-123")
+    fresh = client.__class__(REMOTE_ADDR="192.0.2.77")
+    refused = sign_in(fresh, "bob@a.test")
+    assert refused.status_code == 200 and "_auth_user_id" not in fresh.session
+    assert "Too many failed login attempts" in refused.text
+
+
+def lock(client, email, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, email, "wrong-password-123")
+    assert sign_in(client, email).status_code == 429
+
+
+def test_a_practice_admin_unlocks_a_member_from_the_members_page(cast, client, login, settings):
+    lock(client, "bob@a.test", settings)
+    admin = login(cast.alice)
+    page = admin.get(reverse("members")).text
+    unlock = reverse("membership_unlock", args=[cast.bob.pk])
+    assert "Locked out" in page and unlock in page
+    assert reverse("membership_unlock", args=[cast.charlie.pk]) not in page  # not locked
+
+    response = admin.post(unlock, follow=True)
+    assert "bob@a.test can sign in again." in response.text
+    assert "Locked out" not in admin.get(reverse("members")).text
+    event = events(cast.practice, AuditAction.UNLOCKED).get()
+    assert event.user == cast.bob.user and event.details["unlocked_by"] == "alice@a.test"
+    assert sign_in(client.__class__(), "bob@a.test").status_code == 302
+
+    # Unlocking someone who is not locked says so and logs nothing.
+    response = admin.post(reverse("membership_unlock", args=[cast.charlie.pk]), follow=True)
+    assert "is not locked out" in response.text
+    assert events(cast.practice, AuditAction.UNLOCKED).count() == 1
+
+
+def test_only_the_practices_admin_can_unlock(cast, client, login, settings):
+    lock(client, "bob@a.test", settings)
+    unlock = reverse("membership_unlock", args=[cast.bob.pk])
+    anonymous = client.__class__().post(unlock)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith(LOGIN)
+    for member in (cast.bob, cast.charlie):  # manager, viewer
+        other = client.__class__()
+        other.force_login(member.user)
+        assert other.post(unlock).status_code == 403
+        assert "Unlock sign-in" not in other.get(reverse("members")).text
+    outsider = client.__class__()
+    outsider.force_login(cast.olivia.user)
+    assert outsider.post(unlock).status_code == 404
+    assert AccessAttempt.objects.filter(username="bob@a.test").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.UNLOCKED).exists()
+    assert sign_in(client.__class__(), "bob@a.test").status_code == 429
