@@ -164,7 +164,7 @@ def test_sql_annotation_and_python_agree(cast):
             baa_state=state,
             baa_expires_on=expires,
             status=status,
-            handles_phi=vendor.handles_phi,
+            needs_baa=vendor.needs_baa,
             today=today,
             warning_days=warning[vendor.tier],
         )

@@ -161,7 +161,7 @@ def test_disposition_certificate_due_after_policy_days():
 
 
 def test_vendor_without_phi_has_nothing_due():
-    f = facts(handles_phi=False, evidence=(Evidence(1, "soc2_type2", date(2020, 1, 1)),))
+    f = facts(needs_baa=False, evidence=(Evidence(1, "soc2_type2", date(2020, 1, 1)),))
     assert schedule.next_review_due(f, HIGH) is None
     assert schedule.vendor_due(f, date(2026, 1, 1), HIGH).evidence == ()
 

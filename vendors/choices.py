@@ -26,8 +26,14 @@ class RelationshipStatus(models.TextChoices):
     TERMINATED = "terminated", "Terminated"
 
 
-# A vendor in one of these states is engaged: with PHI and no signed BAA it is a compliance gap.
-ENGAGED_STATUSES = (RelationshipStatus.ONBOARDING, RelationshipStatus.ACTIVE)
+# A vendor in one of these states is engaged: needing a BAA and without a signed, current one it
+# is a compliance gap. An offboarding vendor still holds the practice's PHI until it is returned
+# or destroyed (164.504(e)(2)(ii)(J)), so the BAA must stay in force until then.
+ENGAGED_STATUSES = (
+    RelationshipStatus.ONBOARDING,
+    RelationshipStatus.ACTIVE,
+    RelationshipStatus.OFFBOARDING,
+)
 
 
 class AccessLevel(models.TextChoices):

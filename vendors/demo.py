@@ -215,7 +215,7 @@ def seed(demo: DemoPractice) -> None:
             role=ContactRole.ACCOUNT_MANAGER,
             email=f"accounts@{name.split()[0].lower()}.example",
         )
-        if vendor.handles_phi:
+        if vendor.needs_baa:
             VendorContact.objects.create(
                 organization=practice,
                 vendor=vendor,

@@ -7,11 +7,17 @@ from django.forms.models import construct_instance
 from oversight.models import Membership
 
 from . import activation
-from .choices import PhiType, RelationshipStatus, Tier
+from .choices import Category, PhiType, RelationshipStatus, Tier
 from .models import BusinessAssociate, Subcontractor, VendorContact
 
 # Earlier dates are typos: HIPAA itself dates from 1996.
 EARLIEST_DATE = date(1990, 1, 1)
+
+MSP_WITHOUT_REMOTE_ACCESS = (
+    "An IT managed service provider usually has remote or privileged access to your systems "
+    "(remote support, administrator accounts), and then needs a BAA even if it never looks at "
+    'patient data. Tick "remote or privileged access", or confirm below that this one has none.'
+)
 
 
 class VendorForm(forms.ModelForm):
@@ -66,6 +72,19 @@ class VendorForm(forms.ModelForm):
         )
         self.fields["owner"].label_from_instance = lambda m: m.display_name
         self.fields["record_count"].widget.attrs["min"] = 0
+        category = self.data.get("category") if self.is_bound else self.instance.category
+        if category == Category.MSP:
+            # Choosing the MSP category proposes remote access: leaving it unticked takes a
+            # confirmation (shown next to the box).
+            self.fields["msp_no_remote_access"] = forms.BooleanField(
+                label="I confirm this IT managed service provider has no remote or privileged "
+                "access to our systems",
+                required=False,
+            )
+            order = list(self.fields)
+            order.remove("msp_no_remote_access")
+            order.insert(order.index("remote_access") + 1, "msp_no_remote_access")
+            self.order_fields(order)
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -99,6 +118,12 @@ class VendorForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if (
+            cleaned.get("category") == Category.MSP
+            and not cleaned.get("remote_access")
+            and not cleaned.get("msp_no_remote_access")
+        ):
+            self.add_error("remote_access", MSP_WITHOUT_REMOTE_ACCESS)
         new_status = cleaned.get("status")
         if new_status:
             # self.instance still holds the stored values here (the form copies the new ones

@@ -77,6 +77,8 @@ class BusinessAssociate(TenantModel):
 
     # Derived and stored so lists can filter and sort on them with an index.
     handles_phi = models.BooleanField(default=False, editable=False)
+    # ``RiskProfile.needs_baa``: handles PHI, or has remote or privileged access (the MSP).
+    needs_baa = models.BooleanField("needs a BAA", default=False, editable=False)
     computed_tier = models.CharField(
         max_length=8, choices=Tier.choices, default=Tier.LOW, editable=False
     )

@@ -14,6 +14,7 @@ def _apply_tier(vendor: BusinessAssociate) -> tuple[str, str]:
     old = vendor.tier if vendor.pk else ""
     result = compute_tier(vendor.risk_profile)
     vendor.handles_phi = vendor.risk_profile.handles_phi
+    vendor.needs_baa = vendor.risk_profile.needs_baa
     vendor.computed_tier = result.tier
     vendor.tier_reasons = result.reasons
     vendor.tier = vendor.tier_override or result.tier
