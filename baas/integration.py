@@ -75,6 +75,7 @@ def baa_panel(request, vendor) -> dict:
         needs_baa=vendor.needs_baa,
         today=today,
         warning_days=warning,
+        determined_not_ba=vendor.determined_not_ba,
     )
     return {
         "template": "baas/_vendor_panel.html",

@@ -33,6 +33,7 @@ class VendorState:
     status: str
     handles_phi: bool
     needs_baa: bool
+    determined_not_ba: bool
     archived: bool
     baa_state: str
     baa_expires_on: date | None
@@ -65,6 +66,7 @@ def status_of(state: VendorState, today: date, rules: dict) -> str:
         needs_baa=state.needs_baa,
         today=today,
         warning_days=rules[state.tier].first_warning_days,
+        determined_not_ba=state.determined_not_ba,
     )
 
 

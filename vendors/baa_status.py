@@ -39,7 +39,10 @@ class BaaStatus(models.TextChoices):
     MISSING = "missing", "Missing"
     TERMINATED = "terminated", "Terminated"
     CURRENT = "current", "Signed and current"
-    NOT_REQUIRED = "not_required", "Not required (no PHI)"
+    # No BAA needed by the profile, but nobody has documented that it is not a business
+    # associate (``vendors/determination.py``): the safe reading is "find out", not "fine".
+    UNDETERMINED = "undetermined", "Determination needed"
+    NOT_REQUIRED = "not_required", "Not required (documented: not a BA)"
 
 
 RANK = {status: rank for rank, status in enumerate(BaaStatus.values)}
@@ -53,6 +56,7 @@ def derived_status(
     needs_baa: bool,
     today: date,
     warning_days: int,
+    determined_not_ba: bool = False,
 ) -> str:
     """The vendor's BAA status on ``today`` (``warning_days``: the tier's first warning)."""
     current = baa_state == BaaState.SIGNED and (baa_expires_on is None or baa_expires_on >= today)
@@ -68,7 +72,9 @@ def derived_status(
         return BaaStatus.DRAFT
     if baa_state == BaaState.TERMINATED:
         return BaaStatus.TERMINATED
-    return BaaStatus.MISSING if needs_baa else BaaStatus.NOT_REQUIRED
+    if needs_baa:
+        return BaaStatus.MISSING
+    return BaaStatus.NOT_REQUIRED if determined_not_ba else BaaStatus.UNDETERMINED
 
 
 def conditions(today: date, warning_days_by_tier: dict[str, int]) -> dict[str, Q]:
@@ -88,6 +94,7 @@ def conditions(today: date, warning_days_by_tier: dict[str, int]) -> dict[str, Q
         BaaStatus.DRAFT: Q(baa_state=BaaState.DRAFT),
         BaaStatus.TERMINATED: Q(baa_state=BaaState.TERMINATED),
         BaaStatus.MISSING: Q(needs_baa=True),
+        BaaStatus.UNDETERMINED: Q(determined_not_ba=False),
         BaaStatus.NOT_REQUIRED: Q(),
     }
 
@@ -103,6 +110,7 @@ def annotate(queryset, today: date, warning_days_by_tier: dict[str, int]):
         BaaStatus.DRAFT,
         BaaStatus.TERMINATED,
         BaaStatus.MISSING,
+        BaaStatus.UNDETERMINED,
     ]
     return queryset.annotate(
         baa_status=Case(

@@ -84,3 +84,15 @@ class TierChangeSource(models.TextChoices):
     COMPUTED = "computed", "Computed by the rubric"
     OVERRIDE = "override", "Manual override"
     OVERRIDE_CLEARED = "override_cleared", "Override removed"
+
+
+class DeterminationBasis(models.TextChoices):
+    """Why a vendor is not a business associate (``vendors/determination.py``)."""
+
+    NO_PHI = "no_phi", "No access to PHI: it does not create, receive, maintain or transmit PHI"
+    CONDUIT = "conduit", "Conduit: transmission only, with transient access (78 FR 5566)"
+    TREATMENT = (
+        "treatment",
+        "Health care provider receiving PHI for treatment (45 CFR 160.103, business associate (4))",
+    )
+    OTHER = "other", "Other (explained below)"

@@ -6,9 +6,9 @@ from django.forms.models import construct_instance
 
 from oversight.models import Membership
 
-from . import activation
+from . import activation, determination
 from .choices import Category, PhiType, RelationshipStatus, Tier
-from .models import BusinessAssociate, Subcontractor, VendorContact
+from .models import BaDetermination, BusinessAssociate, Subcontractor, VendorContact
 
 # Earlier dates are typos: HIPAA itself dates from 1996.
 EARLIEST_DATE = date(1990, 1, 1)
@@ -180,4 +180,50 @@ class SubcontractorForm(forms.ModelForm):
         cleaned = super().clean()
         if not (cleaned.get("name") or "").strip() and not cleaned.get("linked_vendor"):
             raise forms.ValidationError("Name the subcontractor or pick it from your inventory.")
+        return cleaned
+
+
+class DeterminationForm(forms.ModelForm):
+    """A "not a business associate" determination (rules: ``vendors/determination.py``)."""
+
+    class Meta:
+        model = BaDetermination
+        fields = ["basis", "explanation", "determined_by", "determined_on"]
+        widgets = {
+            "basis": forms.RadioSelect,
+            "explanation": forms.Textarea(attrs={"rows": 3}),
+            "determined_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = {
+            "explanation": "What the vendor does and why it does not create, receive, maintain "
+            'or transmit PHI for the practice. Required for "Other".',
+        }
+
+    def __init__(self, *args, vendor, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.vendor = vendor
+        members = Membership.objects.for_org(vendor.organization).select_related("user")
+        self.fields["determined_by"].queryset = members
+        self.fields["determined_by"].label_from_instance = lambda m: m.display_name
+        self.initial.setdefault("determined_by", membership.pk)
+        self.initial.setdefault("determined_on", vendor.organization.today())
+
+    def clean_determined_on(self):
+        value = self.cleaned_data["determined_on"]
+        if value < EARLIEST_DATE:
+            raise forms.ValidationError(f"Enter a date from {EARLIEST_DATE:%Y} on.")
+        if value > self.vendor.organization.today():
+            raise forms.ValidationError("A determination cannot be dated in the future.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        refused = determination.refusals(
+            profile=self.vendor.risk_profile,
+            category=self.vendor.category,
+            basis=cleaned.get("basis") or "",
+            explanation=cleaned.get("explanation") or "",
+        )
+        for field, message in refused.items():
+            self.add_error(field, message)
         return cleaned
