@@ -333,7 +333,11 @@ def test_choosing_the_msp_category_proposes_remote_access(cast, login):
     assert BusinessAssociate.objects.get(name="Northwind IT").needs_baa
     other = msp | {"name": "Helpdesk Only IT", "msp_no_remote_access": "on"}
     assert client.post(reverse("vendor_create"), other).status_code == 302
-    assert not BusinessAssociate.objects.get(name="Helpdesk Only IT").needs_baa
+    helpdesk = BusinessAssociate.objects.get(name="Helpdesk Only IT")
+    assert not helpdesk.needs_baa
+    # Its edit page carries the confirmation already given.
+    edit = client.get(reverse("vendor_edit", args=[helpdesk.pk])).context["form"]
+    assert edit["msp_no_remote_access"].value() is True
 
 
 def test_a_non_msp_vendor_is_not_asked_about_remote_access(cast, login):

@@ -80,6 +80,8 @@ class VendorForm(forms.ModelForm):
                 label="I confirm this IT managed service provider has no remote or privileged "
                 "access to our systems",
                 required=False,
+                # An MSP already saved without remote access was confirmed then.
+                initial=bool(self.instance.pk and not self.instance.remote_access),
             )
             order = list(self.fields)
             order.remove("msp_no_remote_access")

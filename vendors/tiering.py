@@ -32,8 +32,9 @@ volume (1 point above 10,000 records) and has no system access by definition. A 
 PHI at all is low.
 
 500 records is a scoring point because it is the law's own threshold: a breach of unsecured PHI
-of 500 or more individuals is reported to HHS at once (164.408(b)) and, for more than 500
-residents of a state, to the media (164.406). An unknown record count scores nothing but is
+of 500 or more individuals is reported to HHS at the same time as to the individuals, not in
+the annual log (164.408(b)), and, for more than 500 residents of a state, to the media
+(164.406). An unknown record count scores nothing but is
 shown as a reason, so that nobody mistakes a missing figure for a small one.
 
 Who needs a BAA (``RiskProfile.needs_baa``) is a separate question from the tier: a vendor that
@@ -60,7 +61,7 @@ CRITICALITY_POINTS = {
 }
 LARGE_VOLUME = 10_000
 MEDIUM_VOLUME = 1_000
-NOTICE_VOLUME = 500  # 164.408(b): HHS notice at once; 164.406: media notice (over 500 in a state)
+NOTICE_VOLUME = 500  # 164.408(b): HHS notified with the individuals; 164.406: media (over 500)
 UNKNOWN_VOLUME = "Record count unknown: tier may be understated"
 THRESHOLDS = ((8, Tier.CRITICAL), (5, Tier.HIGH), (3, Tier.MEDIUM))
 TIER_ORDER = [Tier.LOW, Tier.MEDIUM, Tier.HIGH, Tier.CRITICAL]
@@ -135,7 +136,8 @@ def compute_tier(profile: RiskProfile) -> TierResult:
                 (
                     1,
                     f"{NOTICE_VOLUME} or more patient records: a breach would be reported to HHS "
-                    "at once and possibly to the media (164.408(b), 164.406)",
+                    "with the individuals' notices and possibly to the media "
+                    "(164.408(b), 164.406)",
                 )
             )
     if profile.record_count is None:
