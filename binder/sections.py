@@ -60,7 +60,6 @@ def determination_section(data, by_id, moment):
         key=lambda d: (d.determined_on, d.pk),
         reverse=True,
     )
-    prefetch_related_objects(rows, "determined_by__user")
     determinations = by_key(rows, "vendor_id")
     for vendor_id, vendor_file in by_id.items():
         found = determinations.get(vendor_id, [])

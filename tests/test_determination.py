@@ -174,6 +174,18 @@ def test_a_profile_that_comes_to_need_a_baa_sets_the_determination_aside(cast, l
     assert BaDetermination.objects.filter(vendor=coffee).count() == 1  # kept
 
 
+def test_the_determination_keeps_its_author_after_they_leave_the_practice(cast, login, coffee):
+    from oversight.services import membership_remove
+
+    client = login(cast.bob)
+    client.post(url(coffee), form_data(cast, determined_by=cast.charlie.pk))
+    name = cast.charlie.display_name
+    membership_remove(membership=cast.charlie)
+    row = BaDetermination.objects.get(vendor=coffee)
+    assert row.determined_by is None and row.determined_by_name == name
+    assert f"Determined by {name}" in client.get(coffee.get_absolute_url()).text
+
+
 def test_the_binder_vendor_file_shows_the_determination(cast, login, coffee):
     login(cast.bob).post(url(coffee), form_data(cast))
     today = cast.practice.today()

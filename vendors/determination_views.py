@@ -43,11 +43,7 @@ def determination_create(request, pk: int):
 def determination_panel(request, vendor) -> dict | None:
     """The vendor page's section: the determination in force, or that one is needed. One
     query."""
-    rows = list(
-        BaDetermination.objects.filter(vendor=vendor).select_related(
-            "determined_by__user", "recorded_by"
-        )
-    )
+    rows = list(BaDetermination.objects.filter(vendor=vendor).select_related("recorded_by"))
     if vendor.needs_baa and not rows:
         return None
     return {

@@ -207,6 +207,7 @@ class DeterminationForm(forms.ModelForm):
         members = Membership.objects.for_org(vendor.organization).select_related("user")
         self.fields["determined_by"].queryset = members
         self.fields["determined_by"].label_from_instance = lambda m: m.display_name
+        self.fields["determined_by"].required = True
         self.initial.setdefault("determined_by", membership.pk)
         self.initial.setdefault("determined_on", vendor.organization.today())
 

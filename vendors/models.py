@@ -261,9 +261,11 @@ class BaDetermination(TenantModel):
     determined_by = models.ForeignKey(
         Membership,
         verbose_name="determined by",
-        on_delete=models.PROTECT,
+        null=True,
+        on_delete=models.SET_NULL,  # a member may leave the practice; the name below stays
         related_name="+",
     )
+    determined_by_name = models.CharField("determined by (name when recorded)", max_length=200)
     determined_on = models.DateField("determined on")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -126,6 +126,7 @@ def determination_record(
         basis=basis,
         explanation=explanation,
         determined_by=determined_by,
+        determined_by_name=determined_by.display_name,
         determined_on=determined_on,
         recorded_by=actor,
     )
