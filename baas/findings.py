@@ -54,7 +54,7 @@ from .provisions import BY_KEY, PROVISIONS
 OMNIBUS_EFFECTIVE = date(2013, 1, 25)
 MAX_NOTICE_DAYS = 60  # 164.410(b): without unreasonable delay, at most 60 calendar days
 FEW_MONTHS = 12  # a cap of fewer months' fees than a year is "only a few months"
-ENGAGED = ("onboarding", "active")
+ENGAGED = ("onboarding", "active", "offboarding")  # vendors.choices.ENGAGED_STATUSES
 SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 

@@ -35,8 +35,9 @@ def _has_current_signed(vendor, today: date) -> bool:
 
 @activation.register
 def signed_baa_check(vendor) -> list[str]:
-    """164.502(e): no PHI to a business associate before a BAA is signed."""
-    if not vendor.handles_phi:
+    """164.502(e): no PHI to a business associate before a BAA is signed (nor remote or
+    privileged access to the practice's systems: ``RiskProfile.needs_baa``)."""
+    if not vendor.needs_baa:
         return []
     if vendor.pk and _has_current_signed(vendor, practice_today(vendor.organization)):
         return []
@@ -71,9 +72,10 @@ def baa_panel(request, vendor) -> dict:
         baa_state=vendor.baa_state,
         baa_expires_on=vendor.baa_expires_on,
         status=vendor.status,
-        handles_phi=vendor.handles_phi,
+        needs_baa=vendor.needs_baa,
         today=today,
         warning_days=warning,
+        determined_not_ba=vendor.determined_not_ba,
     )
     return {
         "template": "baas/_vendor_panel.html",
@@ -159,7 +161,11 @@ def baa_due_items(org_ids, today: date, rules: dict):
         common = _common(agreement)
         if agreement.expires_on <= today + timedelta(days=window):
             items.append(_expiry_item(agreement, common))
-        if agreement.expires_on < today and vendor.status == RelationshipStatus.ACTIVE:
+        # Offboarding: the vendor holds PHI until return or destruction (164.504(e)(2)(ii)(J)).
+        if agreement.expires_on < today and vendor.status in (
+            RelationshipStatus.ACTIVE,
+            RelationshipStatus.OFFBOARDING,
+        ):
             items.append(
                 due.DueItem(
                     kind=due.DueKind.BAA_EXPIRED,
@@ -181,7 +187,7 @@ def baa_due_items(org_ids, today: date, rules: dict):
         BusinessAssociate.objects.filter(
             organization_id__in=org_ids,
             archived_at__isnull=True,
-            handles_phi=True,
+            needs_baa=True,
             status__in=ENGAGED_STATUSES,
         )
         .exclude(baa_state=BaaState.SIGNED, baa_expires_on__isnull=True)

@@ -249,7 +249,7 @@ def vendor_facts(vendor: BusinessAssociate) -> findings.VendorFacts:
     return findings.VendorFacts(
         name=vendor.name,
         status=vendor.status,
-        handles_phi=vendor.handles_phi,
+        handles_phi=vendor.needs_baa,  # PHI, or remote/privileged access: a BAA is required
         record_count=vendor.record_count,
         uses_subcontractors=vendor.uses_subcontractors,
         offshore=vendor.offshore,

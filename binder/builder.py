@@ -169,9 +169,10 @@ def _vendors(practice, moment, rules, as_of) -> list[VendorFile]:
             baa_state=state,
             baa_expires_on=expires,
             status=v.status,
-            handles_phi=v.handles_phi,
+            needs_baa=v.needs_baa,
             today=as_of,
             warning_days=rules[v.tier].first_warning_days,
+            determined_not_ba=v.determined_not_ba,
         )
         files.append(vf)
     return files
@@ -268,6 +269,8 @@ def gather(practice: Organization, as_of: date, period_start: date, prepared_by=
             tier=vf.vendor.tier,
             status=vf.vendor.status,
             handles_phi=vf.vendor.handles_phi,
+            needs_baa=vf.vendor.needs_baa,
+            determined_not_ba=vf.vendor.determined_not_ba,
             archived=vf.vendor.archived_at is not None,
             baa_state=vf.baa_state,
             baa_expires_on=vf.baa_expires_on,

@@ -28,6 +28,7 @@ from diligence.models import (
 )
 from reminders.choices import ReminderStatus
 from reminders.models import Reminder
+from vendors.models import BaDetermination
 
 from .asof import by_key, rows_as_of
 from .builder import collectors
@@ -48,6 +49,26 @@ def _documents(model, practice, moment, key):
         ),
         key,
     )
+
+
+@_register
+def determination_section(data, by_id, moment):
+    """Each "not a business associate" determination recorded by the date, newest first, and
+    whether one was in force on that date (the vendor's own record as it stood)."""
+    rows = sorted(
+        rows_as_of(BaDetermination, data.practice, moment),
+        key=lambda d: (d.determined_on, d.pk),
+        reverse=True,
+    )
+    determinations = by_key(rows, "vendor_id")
+    for vendor_id, vendor_file in by_id.items():
+        found = determinations.get(vendor_id, [])
+        if not found:
+            continue
+        in_force = found[0] if vendor_file.vendor.determined_not_ba else None
+        vendor_file.sections.append(
+            ("binder/_determination.html", {"determinations": found, "in_force": in_force})
+        )
 
 
 @_register

@@ -32,6 +32,8 @@ class VendorState:
     tier: str
     status: str
     handles_phi: bool
+    needs_baa: bool
+    determined_not_ba: bool
     archived: bool
     baa_state: str
     baa_expires_on: date | None
@@ -61,9 +63,10 @@ def status_of(state: VendorState, today: date, rules: dict) -> str:
         baa_state=state.baa_state,
         baa_expires_on=state.baa_expires_on,
         status=state.status,
-        handles_phi=state.handles_phi,
+        needs_baa=state.needs_baa,
         today=today,
         warning_days=rules[state.tier].first_warning_days,
+        determined_not_ba=state.determined_not_ba,
     )
 
 

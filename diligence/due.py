@@ -1,6 +1,7 @@
 """Due items of the oversight program for ``oversight.due``: reviews, stale evidence, open
-follow-up actions and missing disposition certificates. Each provider runs one query with
-an indexed date filter, then applies the exact rule of ``diligence.schedule`` in Python."""
+follow-up actions, and the offboarding's access revocation and disposition certificate. Each
+provider runs one query with an indexed date filter, then applies the exact rule of
+``diligence.schedule`` in Python."""
 
 from datetime import date, timedelta
 
@@ -9,7 +10,6 @@ from django.urls import reverse
 
 from oversight.due import DueItem, DueKind, register, register_calendar
 from oversight.policy import DueState
-from vendors.choices import ENGAGED_STATUSES, RelationshipStatus
 
 from . import schedule
 from .choices import ActionStatus, Disposition
@@ -51,7 +51,7 @@ def review_items(org_ids, today: date, rules):
     rows = VendorSchedule.objects.filter(
         organization_id__in=org_ids,
         next_review_due__lte=horizon,
-        vendor__status__in=ENGAGED_STATUSES,
+        vendor__status__in=schedule.ENGAGED,
         vendor__archived_at__isnull=True,
     ).select_related("vendor")
     for row in rows:
@@ -88,8 +88,8 @@ def evidence_items(org_ids, today: date, rules):
         DueDiligenceRecord.objects.filter(
             organization_id__in=org_ids,
             archived_at__isnull=True,
-            vendor__status__in=ENGAGED_STATUSES,
-            vendor__handles_phi=True,
+            vendor__status__in=schedule.ENGAGED,
+            vendor__needs_baa=True,
             vendor__archived_at__isnull=True,
         )
         .filter(
@@ -150,18 +150,47 @@ def action_items(org_ids, today: date, rules):
         )
 
 
+def _open_offboardings(org_ids, cutoff: date):
+    """Open offboardings whose clock (end, else start: ``schedule.offboarding_base``) runs from
+    ``cutoff`` or earlier. Uses the partial index offboarding_open_started."""
+    return Offboarding.objects.filter(
+        organization_id__in=org_ids,
+        closed_on__isnull=True,
+        vendor__status__in=schedule.OFFBOARDING,
+        vendor__archived_at__isnull=True,
+    ).filter(Q(ended_on__lte=cutoff) | Q(ended_on__isnull=True, started_on__lte=cutoff))
+
+
+def access_items(org_ids, today: date, rules):
+    """Offboarding vendors whose access to the practice's systems is not recorded as revoked."""
+    horizon = today + timedelta(days=_soon(org_ids, rules))
+    rows = _open_offboardings(org_ids, horizon).filter(access_revoked_on__isnull=True)
+    for offboarding in rows.select_related("vendor"):
+        vendor = offboarding.vendor
+        tier_rules = rules[vendor.organization_id][vendor.tier]
+        due = schedule.access_revocation_due(offboarding.started_on, offboarding.ended_on)
+        state = schedule.state(due, today, tier_rules)
+        if state == DueState.OK:
+            continue
+        yield _item(
+            DueKind.ACCESS,
+            f"access:{offboarding.id}",
+            due,
+            vendor,
+            "Revoke the vendor's access to the practice's systems",
+            reverse("offboarding_edit", args=[vendor.id]),
+            vendor.owner_id,
+            state,
+        )
+
+
 def certificate_items(org_ids, today: date, rules):
     all_rules = _all_rules(org_ids, rules)
     soon = _soon(org_ids, rules)
     shortest = min((r.certificate_days for r in all_rules), default=30)
     cutoff = today + timedelta(days=soon - shortest)
     rows = (
-        Offboarding.objects.filter(
-            organization_id__in=org_ids,
-            closed_on__isnull=True,
-            vendor__status=RelationshipStatus.TERMINATED,
-        )
-        .filter(Q(ended_on__lte=cutoff) | Q(ended_on__isnull=True, started_on__lte=cutoff))
+        _open_offboardings(org_ids, cutoff)
         .exclude(disposition=Disposition.INFEASIBLE)
         .filter(~Exists(DispositionCertificate.objects.filter(offboarding=OuterRef("pk"))))
         .select_related("vendor")
@@ -193,6 +222,7 @@ def provide(org_ids, today: date, rules):
         *review_items(org_ids, today, rules),
         *evidence_items(org_ids, today, rules),
         *action_items(org_ids, today, rules),
+        *access_items(org_ids, today, rules),
         *certificate_items(org_ids, today, rules),
     ]
 
@@ -205,7 +235,7 @@ def calendar_dates(org_ids, today: date, until: date):
         organization_id__in=org_ids,
         next_review_due__gte=today,
         next_review_due__lte=until,
-        vendor__status__in=ENGAGED_STATUSES,
+        vendor__status__in=schedule.ENGAGED,
         vendor__archived_at__isnull=True,
     ).select_related("vendor"):
         vendor = row.vendor

@@ -12,6 +12,7 @@ from oversight.files import StoredFile
 from oversight.models import Membership, TenantModel
 from vendors.models import BusinessAssociate
 
+from . import schedule
 from .choices import (
     ActionStatus,
     Answer,
@@ -253,7 +254,7 @@ class Offboarding(TenantModel):
 
     @property
     def base_date(self):
-        return self.ended_on or self.started_on
+        return schedule.offboarding_base(self.started_on, self.ended_on)
 
 
 class DispositionCertificate(StoredFile):

@@ -61,7 +61,7 @@ def oversight_panel(request, vendor) -> dict:
     evidence = [schedule.Evidence(r.id, r.kind, r.performed_on, r.valid_until) for r in live]
     current_ids = {e.id for e in schedule.current_evidence(evidence)}
     evidence_state = {}
-    if vendor.status in schedule.ENGAGED and vendor.handles_phi:
+    if vendor.status in schedule.ENGAGED and vendor.needs_baa:
         for e in evidence:
             if e.id in current_ids:
                 evidence_state[e.id] = schedule.evidence_due(e, today, rules)

@@ -14,10 +14,16 @@ The rules (a reviewer should find each here):
   e.g. an ISO 27001 certificate's expiry); without one, for ``evidence_valid_months`` of the
   tier after it was performed or received (a SOC 2 report older than 12 months is stale). Only
   the newest record of each kind counts: a new SOC 2 report replaces last year's.
-- **Certificate.** A terminated vendor's PHI disposition certificate (164.504(e)(2)(ii)(J)) is
-  due ``certificate_days`` after the relationship ended (else after offboarding started).
+- **Offboarding.** A vendor being offboarded still holds the practice's PHI until it is returned
+  or destroyed (164.504(e)(2)(ii)(J)), so its offboarding falls due from the day offboarding
+  starts, not only once it is terminated: its access (accounts, VPN, integrations) is due to be
+  revoked by the day the relationship ends, and its PHI disposition certificate
+  ``certificate_days`` after that day; while no end date is recorded, both count from the day
+  offboarding started. ``offboarding_due`` says which offboarding states these apply to.
 - **State.** ok / due soon (within ``due_soon_days``) / overdue, from ``oversight.policy``.
-- Only engaged vendors (onboarding, active) that handle PHI have reviews and evidence due.
+- Only engaged vendors (onboarding, active) that need a BAA (PHI, or remote or privileged access
+  to the practice's systems: ``vendors.tiering.RiskProfile.needs_baa``) have reviews and
+  evidence due. An offboarding vendor has no more reviews, but its offboarding falls due.
 """
 
 from dataclasses import dataclass, field
@@ -26,6 +32,8 @@ from datetime import date, timedelta
 from oversight.policy import DueState, TierRules, add_months, due_state
 
 ENGAGED = ("onboarding", "active")
+# Offboarding items (access revocation, disposition certificate) are due in these states.
+OFFBOARDING = ("offboarding", "terminated")
 
 
 @dataclass(frozen=True)
@@ -44,11 +52,11 @@ class VendorFacts:
     last_review_on: date | None = None
     tier_changed_on: date | None = None  # last real change (not the first classification)
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
-    handles_phi: bool = True
+    needs_baa: bool = True  # ``RiskProfile.needs_baa``: PHI, or remote/privileged access
 
     @property
     def overseen(self) -> bool:
-        return self.status in ENGAGED and self.handles_phi
+        return self.status in ENGAGED and self.needs_baa
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,7 @@ def _plus_months(day: date, months: int) -> date:
 
 
 def next_review_due(facts: VendorFacts, rules: TierRules) -> date | None:
-    """The date the next full review is due, or None (not engaged, or no PHI)."""
+    """The date the next full review is due, or None (not engaged, or no BAA needed)."""
     if not facts.overseen:
         return None
     interval = rules.review_interval_months
@@ -132,9 +140,21 @@ def vendor_due(facts: VendorFacts, today: date, rules: TierRules) -> VendorDue:
     return VendorDue(review_dated, items)
 
 
-def certificate_due(ended_on: date, rules: TierRules) -> date:
+def offboarding_base(started_on: date, ended_on: date | None) -> date:
+    """The day the offboarding clocks count from: the relationship's end, else the start."""
+    return ended_on or started_on
+
+
+def access_revocation_due(started_on: date, ended_on: date | None) -> date:
+    """The day the vendor's access to the practice's systems must be revoked by."""
+    return offboarding_base(started_on, ended_on)
+
+
+def certificate_due(base: date, rules: TierRules) -> date:
+    """The PHI disposition certificate (164.504(e)(2)(ii)(J)): ``certificate_days`` after the
+    ``offboarding_base``."""
     try:
-        return ended_on + timedelta(days=rules.certificate_days)
+        return base + timedelta(days=rules.certificate_days)
     except OverflowError:
         return date.max
 

@@ -1,7 +1,8 @@
 """Writes of the oversight program. Keyword-only, validated, one transaction each; the
 history tables record who changed what."""
 
-from datetime import date
+import logging
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,6 +29,8 @@ from .models import (
 )
 
 EVIDENCE_TYPES = (PDF, IMAGES, OFFICE)
+
+log = logging.getLogger(__name__)
 
 
 def practice_today(organization) -> date:
@@ -62,7 +65,7 @@ def vendor_facts(vendor: BusinessAssociate, evidence=()) -> schedule.VendorFacts
         last_review_on=last_review["last"],
         tier_changed_on=timezone.localtime(changed_at, tz).date() if changed_at else None,
         evidence=tuple(evidence),
-        handles_phi=vendor.handles_phi,
+        needs_baa=vendor.needs_baa,
     )
 
 
@@ -253,14 +256,46 @@ def certificate_add(*, offboarding: Offboarding, upload, actor) -> DispositionCe
 
 
 def offboarding_start_if_needed(*, vendor: BusinessAssociate) -> Offboarding | None:
-    """A vendor with PHI moved to offboarding or terminated gets an offboarding record, so the
-    disposition certificate is tracked even if nobody opened the offboarding form."""
+    """A vendor that needs a BAA (PHI, or system access) moved to offboarding or terminated gets
+    an offboarding record, so the disposition certificate is tracked even if nobody opened the
+    offboarding form."""
     if vendor.status not in (RelationshipStatus.OFFBOARDING, RelationshipStatus.TERMINATED):
         return None
-    if not vendor.handles_phi or Offboarding.objects.filter(vendor=vendor).exists():
+    if not vendor.needs_baa or Offboarding.objects.filter(vendor=vendor).exists():
         return None
     return Offboarding.objects.create(
         organization_id=vendor.organization_id,
         vendor=vendor,
         started_on=practice_today(vendor.organization),
     )
+
+
+def relationships_end_passed() -> int:
+    """Nightly: a vendor being offboarded whose relationship end date has come (on the
+    practice's own calendar) becomes terminated, as saving the offboarding form would have
+    done. Idempotent (only vendors still "offboarding" move; a second run changes nothing);
+    the vendor's history records the change. One failing vendor does not stop the others."""
+    # No practice's today is later than tomorrow in UTC; each row is checked on its own today.
+    latest_today = timezone.now().date() + timedelta(days=1)
+    rows = Offboarding.objects.filter(
+        vendor__status=RelationshipStatus.OFFBOARDING,
+        ended_on__isnull=False,
+        ended_on__lte=latest_today,
+    ).values_list("pk", flat=True)
+    moved = 0
+    for pk in rows:
+        try:
+            with transaction.atomic():
+                offboarding = Offboarding.objects.select_related("vendor__organization").get(pk=pk)
+                vendor = BusinessAssociate.objects.select_for_update().get(pk=offboarding.vendor_id)
+                if vendor.status != RelationshipStatus.OFFBOARDING:
+                    continue
+                if offboarding.ended_on > practice_today(vendor.organization):
+                    continue
+                vendor.status = RelationshipStatus.TERMINATED
+                vendor._change_reason = "Relationship end date passed (nightly task)"
+                vendor_save(vendor=vendor, actor=None)
+                moved += 1
+        except Exception:  # logged with the id only, no PHI
+            log.exception("Could not terminate the vendor of offboarding %s", pk)
+    return moved

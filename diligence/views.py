@@ -341,6 +341,7 @@ KIND_LABELS = [
     (due.DueKind.REVIEW, "Reviews"),
     (due.DueKind.EVIDENCE, "Diligence evidence"),
     (due.DueKind.ACTION, "Follow-up actions"),
+    (due.DueKind.ACCESS, "Access revocations"),
     (due.DueKind.CERTIFICATE, "Disposition certificates"),
 ]
 

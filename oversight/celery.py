@@ -29,6 +29,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=30, hour=5),
         "options": {"expires": 6 * 3600},
     },
+    # Offboarding vendors whose relationship end date has come move to terminated (each
+    # practice's own date). 09:20 UTC is past midnight from Eastern to Alaska time. Idempotent.
+    "diligence-terminate-ended": {
+        "task": "diligence.tasks.terminate_ended_relationships",
+        "schedule": crontab(minute=20, hour=9),
+        "options": {"expires": 6 * 3600},
+    },
     # One posture snapshot per practice per day, for the dashboard's trend chart.
     "dashboard-snapshots": {
         "task": "dashboard.tasks.record_snapshots",

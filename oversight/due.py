@@ -27,7 +27,8 @@ class DueKind(StrEnum):
     REVIEW = "review"  # periodic vendor review
     EVIDENCE = "evidence"  # diligence evidence goes stale
     ACTION = "action"  # follow-up action
-    CERTIFICATE = "certificate"  # terminated vendor: PHI disposition certificate missing
+    ACCESS = "access_revocation"  # offboarding vendor: access to systems not yet revoked
+    CERTIFICATE = "certificate"  # offboarding vendor: PHI disposition certificate missing
 
 
 @dataclass(frozen=True)

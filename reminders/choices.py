@@ -11,6 +11,7 @@ class ReminderKind(models.TextChoices):
     REVIEW = "review", "Periodic review"
     EVIDENCE = "evidence", "Diligence evidence"
     ACTION = "action", "Follow-up action"
+    ACCESS = "access_revocation", "Access revocation"
     CERTIFICATE = "certificate", "Disposition certificate"
 
 

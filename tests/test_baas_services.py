@@ -128,7 +128,8 @@ def test_history_is_recorded_for_agreements(vendor):
 # --- derived status ----------------------------------------------------------------------------
 
 CASES = [
-    # (vendor status, handles PHI, baa_state, expires in days (None: evergreen), expected)
+    # (vendor status, handles PHI, baa_state, expires in days (None: evergreen), expected
+    #  [, a "not a business associate" determination is recorded])
     ("active", True, BaaState.MISSING, None, BaaStatus.GAP),
     ("onboarding", True, BaaState.DRAFT, None, BaaStatus.GAP),
     ("active", True, BaaState.SIGNED, -1, BaaStatus.GAP),
@@ -139,7 +140,11 @@ CASES = [
     ("prospective", True, BaaState.DRAFT, None, BaaStatus.DRAFT),
     ("prospective", True, BaaState.MISSING, None, BaaStatus.MISSING),
     ("terminated", True, BaaState.TERMINATED, None, BaaStatus.TERMINATED),
-    ("active", False, BaaState.MISSING, None, BaaStatus.NOT_REQUIRED),
+    # Issue 10: no PHI and nothing documented is not "not required"; offboarding still needs one.
+    ("active", False, BaaState.MISSING, None, BaaStatus.UNDETERMINED),
+    ("active", False, BaaState.MISSING, None, BaaStatus.NOT_REQUIRED, True),
+    ("offboarding", True, BaaState.MISSING, None, BaaStatus.GAP),
+    ("offboarding", True, BaaState.SIGNED, -1, BaaStatus.GAP),
 ]
 
 
@@ -148,7 +153,7 @@ def test_sql_annotation_and_python_agree(cast):
     rules = rules_for([cast.practice.pk])[cast.practice.pk]
     warning = {tier: r.first_warning_days for tier, r in rules.items()}
     expected = {}
-    for i, (status, phi, state, days, want) in enumerate(CASES):
+    for i, (status, phi, state, days, want, *determined) in enumerate(CASES):
         vendor = VendorFactory(
             organization=cast.practice,
             status=status,
@@ -157,16 +162,17 @@ def test_sql_annotation_and_python_agree(cast):
         )
         expires = today + timedelta(days=days) if days is not None else None
         BusinessAssociate.objects.filter(pk=vendor.pk).update(
-            baa_state=state, baa_expires_on=expires
+            baa_state=state, baa_expires_on=expires, determined_not_ba=bool(determined)
         )
         vendor.refresh_from_db()
         python = derived_status(
             baa_state=state,
             baa_expires_on=expires,
             status=status,
-            handles_phi=vendor.handles_phi,
+            needs_baa=vendor.needs_baa,
             today=today,
             warning_days=warning[vendor.tier],
+            determined_not_ba=vendor.determined_not_ba,
         )
         assert python == want, (i, python, want)
         expected[vendor.pk] = want

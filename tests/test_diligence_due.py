@@ -344,3 +344,80 @@ def test_backfill_gives_existing_vendors_the_same_schedule_as_the_service(cast, 
     module.backfill(apps, None)
     assert dict(VendorSchedule.objects.values_list("vendor_id", "next_review_due")) == expected
     assert expected[vendor.id] == date(2027, 2, 1) and expected[other.id] == date(2025, 5, 1)
+
+
+# --- offboarding vendors still hold PHI (issue 10; 164.504(e)(2)(ii)(J)) -------------------------
+
+
+def offboarding_vendor(cast, started_on, ended_on=None, **fields):
+    vendor = VendorFactory(
+        organization=cast.practice, status=RelationshipStatus.OFFBOARDING, **fields
+    )
+    offboarding = vendor.offboarding
+    offboarding.started_on = started_on
+    offboarding.ended_on = ended_on
+    offboarding.save()
+    return vendor, offboarding
+
+
+def test_access_and_certificate_fall_due_from_the_offboarding_start(cast):
+    vendor, offboarding = offboarding_vendor(cast, started_on=date(2026, 5, 1))
+    found = items(cast.practice)
+    access = found[f"access:{offboarding.id}"]
+    assert access.kind == DueKind.ACCESS and access.due_date == date(2026, 5, 1)
+    assert access.extra["state"] == "overdue"
+    certificate = found[f"certificate:{offboarding.id}"]
+    assert certificate.due_date == date(2026, 5, 31)  # 30 days (medium tier) after the start
+    assert certificate.extra["state"] == "overdue"
+    # Recording the revocation clears that item; the certificate stays due.
+    offboarding.access_revoked_on = date(2026, 5, 2)
+    offboarding.save()
+    found = items(cast.practice)
+    assert f"access:{offboarding.id}" not in found and f"certificate:{offboarding.id}" in found
+
+
+def test_a_later_end_date_moves_the_offboarding_clocks(cast):
+    vendor, offboarding = offboarding_vendor(
+        cast, started_on=date(2026, 5, 1), ended_on=date(2026, 6, 20)
+    )
+    found = items(cast.practice)
+    assert found[f"access:{offboarding.id}"].due_date == date(2026, 6, 20)
+    assert found[f"access:{offboarding.id}"].extra["state"] == "due_soon"
+    assert f"certificate:{offboarding.id}" not in found  # due 2026-07-20: not yet within reach
+
+
+def test_offboarding_vendor_without_a_current_baa_is_still_a_compliance_gap(cast, login):
+    from baas.integration import baa_due_items
+
+    vendor, _ = offboarding_vendor(cast, started_on=date(2026, 6, 1), name="Leaving Billing")
+    today = cast.practice.today()
+    gaps = baa_due_items([cast.practice.pk], today, rules_for([cast.practice.pk]))
+    assert [(i.kind, i.vendor_id) for i in gaps] == [(DueKind.COMPLIANCE_GAP, vendor.pk)]
+    page = login(cast.bob).get(reverse("vendor_list"), {"baa": "gap"}).text
+    assert "Leaving Billing" in page
+
+
+def test_the_nightly_task_terminates_vendors_whose_end_date_has_come(cast):
+    from diligence.tasks import terminate_ended_relationships
+    from oversight.celery import app
+
+    ended, _ = offboarding_vendor(
+        cast, started_on=date(2026, 5, 1), ended_on=date(2026, 6, 14), name="Ended"
+    )
+    later, _ = offboarding_vendor(
+        cast, started_on=date(2026, 5, 1), ended_on=date(2026, 7, 1), name="Ends later"
+    )
+    assert terminate_ended_relationships() == 1
+    ended.refresh_from_db()
+    later.refresh_from_db()
+    assert ended.status == RelationshipStatus.TERMINATED
+    assert later.status == RelationshipStatus.OFFBOARDING
+    last = ended.history.first()
+    assert last.status == RelationshipStatus.TERMINATED
+    assert last.history_change_reason == "Relationship end date passed (nightly task)"
+    # A second run changes nothing and records nothing.
+    rows = ended.history.count()
+    assert terminate_ended_relationships() == 0
+    assert ended.history.count() == rows
+    scheduled = {e["task"] for e in app.conf.beat_schedule.values()}
+    assert "diligence.tasks.terminate_ended_relationships" in scheduled

@@ -160,8 +160,24 @@ def test_disposition_certificate_due_after_policy_days():
     assert schedule.state(date(2026, 1, 11), date(2026, 1, 12), custom) == DueState.OVERDUE
 
 
-def test_vendor_without_phi_has_nothing_due():
-    f = facts(handles_phi=False, evidence=(Evidence(1, "soc2_type2", date(2020, 1, 1)),))
+def test_offboarding_clocks_run_from_the_start_until_an_end_date_is_recorded():
+    # 164.504(e)(2)(ii)(J): the vendor holds PHI until return or destruction, so its
+    # offboarding is due from the day it starts, not only once it is terminated.
+    started = date(2026, 5, 1)
+    assert schedule.access_revocation_due(started, None) == started
+    assert schedule.certificate_due(schedule.offboarding_base(started, None), HIGH) == date(
+        2026, 5, 31
+    )
+    ended = date(2026, 6, 30)
+    assert schedule.access_revocation_due(started, ended) == ended
+    assert schedule.certificate_due(schedule.offboarding_base(started, ended), HIGH) == date(
+        2026, 7, 30
+    )
+    assert "offboarding" in schedule.OFFBOARDING and "terminated" in schedule.OFFBOARDING
+
+
+def test_vendor_that_needs_no_baa_has_nothing_due():
+    f = facts(needs_baa=False, evidence=(Evidence(1, "soc2_type2", date(2020, 1, 1)),))
     assert schedule.next_review_due(f, HIGH) is None
     assert schedule.vendor_due(f, date(2026, 1, 1), HIGH).evidence == ()
 

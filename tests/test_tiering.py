@@ -82,11 +82,55 @@ def test_each_factor_adds_its_reason():
     assert any("Sensitive PHI" in r for r in result.reasons)
 
 
+# Issue 10 moved 1,000 records from medium to high: 500 records is now a scoring point.
 @pytest.mark.parametrize(
     ("records", "expected"),
-    [(None, Tier.MEDIUM), (1_000, Tier.MEDIUM), (1_001, Tier.HIGH), (10_001, Tier.HIGH)],
+    [
+        (None, Tier.MEDIUM),
+        (499, Tier.MEDIUM),
+        (500, Tier.HIGH),
+        (1_000, Tier.HIGH),
+        (1_001, Tier.HIGH),
+        (10_001, Tier.HIGH),
+    ],
 )
 def test_record_volume_thresholds(records, expected):
     # full access (3) + medium criticality (1) + volume points
     tier = tier_of(access_level=AccessLevel.FULL, phi_electronic=True, record_count=records)
     assert tier == expected
+
+
+def test_500_records_is_the_breach_notice_threshold_and_says_so():
+    # 164.408(b): 500 or more individuals are reported to HHS at once; 164.406: the media.
+    result = compute_tier(
+        RiskProfile(access_level=AccessLevel.LIMITED, phi_electronic=True, record_count=500)
+    )
+    assert result.score == 2 + 1 + 1  # limited view, medium criticality, 500 records
+    assert any("500 or more patient records" in r and "164.408(b)" in r for r in result.reasons)
+    below = compute_tier(
+        RiskProfile(access_level=AccessLevel.LIMITED, phi_electronic=True, record_count=499)
+    )
+    assert below.score == 2 + 1
+    assert not any("500" in r for r in below.reasons)
+
+
+def test_unknown_record_count_is_shown_as_a_reason():
+    result = compute_tier(RiskProfile(access_level=AccessLevel.FULL, phi_electronic=True))
+    assert "Record count unknown: tier may be understated" in result.reasons
+    known = compute_tier(
+        RiskProfile(access_level=AccessLevel.FULL, phi_electronic=True, record_count=0)
+    )
+    assert not any("unknown" in r for r in known.reasons)
+
+
+@pytest.mark.parametrize(
+    ("profile", "needs"),
+    [
+        (RiskProfile(remote_access=True), True),  # the MSP, no PHI box ticked
+        (RiskProfile(phi_paper=True), True),
+        (RiskProfile(access_level=AccessLevel.INCIDENTAL), True),
+        (RiskProfile(), False),
+    ],
+)
+def test_remote_or_privileged_access_needs_a_baa_without_any_phi_box(profile, needs):
+    assert profile.needs_baa is needs

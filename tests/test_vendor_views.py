@@ -258,3 +258,88 @@ def test_constant_query_count(cast, login, django_assert_num_queries, page):
     with CaptureQueriesContext(connection) as at_50:
         assert client.get(url(first)).status_code == 200
     assert len(at_50) == len(at_5), [q["sql"] for q in at_50.captured_queries]
+
+
+# --- who needs a BAA (issue 10) ------------------------------------------------------------------
+
+
+def msp_without_phi_boxes(cast, **fields):
+    """An MSP with remote administration and no PHI box ticked."""
+    return VendorFactory(
+        organization=cast.practice,
+        name="Northwind IT",
+        category=Category.MSP,
+        access_level=AccessLevel.NONE,
+        phi_electronic=False,
+        remote_access=True,
+        **fields,
+    )
+
+
+def test_msp_with_remote_access_and_no_phi_box_needs_a_baa_everywhere(cast, login):
+    from baas.integration import baa_due_items
+    from diligence.models import VendorSchedule
+    from oversight.due import DueKind
+    from oversight.models import rules_for
+
+    msp = msp_without_phi_boxes(cast)
+    assert msp.needs_baa
+    client = login(cast.bob)
+    gaps = client.get(reverse("vendor_list"), {"baa": "gap"}).text
+    assert "Northwind IT" in gaps
+    page = client.get(msp.get_absolute_url()).text
+    assert "Gap: no signed BAA" in page and "Not required" not in page
+    today = cast.practice.today()
+    items = baa_due_items([cast.practice.pk], today, rules_for([cast.practice.pk]))
+    assert [(i.kind, i.vendor_id) for i in items] == [(DueKind.COMPLIANCE_GAP, msp.pk)]
+    # Its reviews fall due like any business associate's.
+    assert VendorSchedule.objects.get(vendor=msp).next_review_due is not None
+
+
+def test_msp_without_phi_box_cannot_go_active_without_a_signed_baa(cast, login):
+    msp = msp_without_phi_boxes(cast, status=RelationshipStatus.PROSPECTIVE)
+    data = {
+        "name": msp.name,
+        "category": Category.MSP,
+        "status": RelationshipStatus.ACTIVE,
+        "access_level": AccessLevel.NONE,
+        "remote_access": "on",
+        "criticality": "medium",
+    }
+    response = login(cast.bob).post(reverse("vendor_edit", args=[msp.pk]), data)
+    assert response.status_code == 200
+    assert "No signed, current BAA" in str(response.context["form"].errors)
+    msp.refresh_from_db()
+    assert msp.status == RelationshipStatus.PROSPECTIVE
+
+
+def test_choosing_the_msp_category_proposes_remote_access(cast, login):
+    client = login(cast.bob)
+    msp = VALID_VENDOR | {
+        "name": "Northwind IT",
+        "category": Category.MSP,
+        "access_level": AccessLevel.NONE,
+        "phi_electronic": "",
+    }
+    response = client.post(reverse("vendor_create"), msp)
+    assert response.status_code == 200
+    assert "usually has remote or privileged access" in str(
+        response.context["form"].errors["remote_access"]
+    )
+    assert "id_msp_no_remote_access" in response.text
+    assert not BusinessAssociate.objects.exists()
+    # Ticking remote access is accepted; so is a recorded confirmation that it has none.
+    assert client.post(reverse("vendor_create"), msp | {"remote_access": "on"}).status_code == 302
+    assert BusinessAssociate.objects.get(name="Northwind IT").needs_baa
+    other = msp | {"name": "Helpdesk Only IT", "msp_no_remote_access": "on"}
+    assert client.post(reverse("vendor_create"), other).status_code == 302
+    helpdesk = BusinessAssociate.objects.get(name="Helpdesk Only IT")
+    assert not helpdesk.needs_baa
+    # Its edit page carries the confirmation already given.
+    edit = client.get(reverse("vendor_edit", args=[helpdesk.pk])).context["form"]
+    assert edit["msp_no_remote_access"].value() is True
+
+
+def test_a_non_msp_vendor_is_not_asked_about_remote_access(cast, login):
+    response = login(cast.bob).post(reverse("vendor_create"), VALID_VENDOR)
+    assert response.status_code == 302

@@ -31,14 +31,15 @@ def missing_before_active(vendor) -> list[str]:
 def needs_override(vendor, new_status: str, previous_status: str | None = None) -> list[str]:
     """The missing items if moving ``vendor`` (with its new, possibly unsaved, field values)
     from ``previous_status`` (default: its current status) to ``new_status`` needs a recorded
-    reason. The derived fields the checks read (PHI involvement, tier) are recomputed from the
-    new values first, so a vendor created directly as active is checked too."""
+    reason. The derived fields the checks read (PHI involvement, BAA need, tier) are recomputed
+    from the new values first, so a vendor created directly as active is checked too."""
     previous = previous_status if previous_status is not None else vendor.status
     if new_status != RelationshipStatus.ACTIVE or previous == RelationshipStatus.ACTIVE:
         return []
     candidate = copy.copy(vendor)
     profile = candidate.risk_profile
     candidate.handles_phi = profile.handles_phi
+    candidate.needs_baa = profile.needs_baa
     candidate.computed_tier = compute_tier(profile).tier
     candidate.tier = candidate.tier_override or candidate.computed_tier
     return missing_before_active(candidate)

@@ -3,8 +3,10 @@
 The ``baas`` app keeps four fields of ``BusinessAssociate`` up to date whenever an agreement
 changes (``baa_state``, ``baa_expires_on``, ``baa_findings_critical``, ``baa_findings_warning``);
 what depends on today's date is computed here, at query time, against the tier's first BAA
-expiry warning (``oversight.models.rules_for``). A vendor that is onboarding or active, handles
-PHI and has no signed, current BAA is a **compliance gap**: the most urgent state everywhere.
+expiry warning (``oversight.models.rules_for``). A vendor that is engaged (onboarding, active
+or offboarding: it holds PHI until return or destruction, 164.504(e)(2)(ii)(J)), needs a BAA
+(``RiskProfile.needs_baa``: PHI, or remote or privileged access to the practice's systems) and
+has no signed, current BAA is a **compliance gap**: the most urgent state everywhere.
 
 ``derived_status`` (pure) and ``annotate`` (SQL) compute the same thing; both are tested.
 """
@@ -37,7 +39,10 @@ class BaaStatus(models.TextChoices):
     MISSING = "missing", "Missing"
     TERMINATED = "terminated", "Terminated"
     CURRENT = "current", "Signed and current"
-    NOT_REQUIRED = "not_required", "Not required (no PHI)"
+    # No BAA needed by the profile, but nobody has documented that it is not a business
+    # associate (``vendors/determination.py``): the safe reading is "find out", not "fine".
+    UNDETERMINED = "undetermined", "Determination needed"
+    NOT_REQUIRED = "not_required", "Not required (documented: not a BA)"
 
 
 RANK = {status: rank for rank, status in enumerate(BaaStatus.values)}
@@ -48,13 +53,14 @@ def derived_status(
     baa_state: str,
     baa_expires_on: date | None,
     status: str,
-    handles_phi: bool,
+    needs_baa: bool,
     today: date,
     warning_days: int,
+    determined_not_ba: bool = False,
 ) -> str:
     """The vendor's BAA status on ``today`` (``warning_days``: the tier's first warning)."""
     current = baa_state == BaaState.SIGNED and (baa_expires_on is None or baa_expires_on >= today)
-    if handles_phi and status in ENGAGED_STATUSES and not current:
+    if needs_baa and status in ENGAGED_STATUSES and not current:
         return BaaStatus.GAP
     if baa_state == BaaState.EXPIRED or (baa_state == BaaState.SIGNED and not current):
         return BaaStatus.EXPIRED
@@ -66,7 +72,9 @@ def derived_status(
         return BaaStatus.DRAFT
     if baa_state == BaaState.TERMINATED:
         return BaaStatus.TERMINATED
-    return BaaStatus.MISSING if handles_phi else BaaStatus.NOT_REQUIRED
+    if needs_baa:
+        return BaaStatus.MISSING
+    return BaaStatus.NOT_REQUIRED if determined_not_ba else BaaStatus.UNDETERMINED
 
 
 def conditions(today: date, warning_days_by_tier: dict[str, int]) -> dict[str, Q]:
@@ -78,14 +86,15 @@ def conditions(today: date, warning_days_by_tier: dict[str, int]) -> dict[str, Q
     for tier, days in warning_days_by_tier.items():
         expiring |= Q(tier=tier, baa_expires_on__lte=today + timedelta(days=days))
     return {
-        BaaStatus.GAP: Q(handles_phi=True, status__in=ENGAGED_STATUSES) & ~current,
+        BaaStatus.GAP: Q(needs_baa=True, status__in=ENGAGED_STATUSES) & ~current,
         BaaStatus.EXPIRED: Q(baa_state=BaaState.EXPIRED)
         | (Q(baa_state=BaaState.SIGNED) & ~current),
         BaaStatus.EXPIRING: current & Q(baa_expires_on__isnull=False) & expiring,
         BaaStatus.CURRENT: current,
         BaaStatus.DRAFT: Q(baa_state=BaaState.DRAFT),
         BaaStatus.TERMINATED: Q(baa_state=BaaState.TERMINATED),
-        BaaStatus.MISSING: Q(handles_phi=True),
+        BaaStatus.MISSING: Q(needs_baa=True),
+        BaaStatus.UNDETERMINED: Q(determined_not_ba=False),
         BaaStatus.NOT_REQUIRED: Q(),
     }
 
@@ -101,6 +110,7 @@ def annotate(queryset, today: date, warning_days_by_tier: dict[str, int]):
         BaaStatus.DRAFT,
         BaaStatus.TERMINATED,
         BaaStatus.MISSING,
+        BaaStatus.UNDETERMINED,
     ]
     return queryset.annotate(
         baa_status=Case(

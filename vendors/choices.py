@@ -26,8 +26,14 @@ class RelationshipStatus(models.TextChoices):
     TERMINATED = "terminated", "Terminated"
 
 
-# A vendor in one of these states is engaged: with PHI and no signed BAA it is a compliance gap.
-ENGAGED_STATUSES = (RelationshipStatus.ONBOARDING, RelationshipStatus.ACTIVE)
+# A vendor in one of these states is engaged: needing a BAA and without a signed, current one it
+# is a compliance gap. An offboarding vendor still holds the practice's PHI until it is returned
+# or destroyed (164.504(e)(2)(ii)(J)), so the BAA must stay in force until then.
+ENGAGED_STATUSES = (
+    RelationshipStatus.ONBOARDING,
+    RelationshipStatus.ACTIVE,
+    RelationshipStatus.OFFBOARDING,
+)
 
 
 class AccessLevel(models.TextChoices):
@@ -78,3 +84,15 @@ class TierChangeSource(models.TextChoices):
     COMPUTED = "computed", "Computed by the rubric"
     OVERRIDE = "override", "Manual override"
     OVERRIDE_CLEARED = "override_cleared", "Override removed"
+
+
+class DeterminationBasis(models.TextChoices):
+    """Why a vendor is not a business associate (``vendors/determination.py``)."""
+
+    NO_PHI = "no_phi", "No access to PHI: it does not create, receive, maintain or transmit PHI"
+    CONDUIT = "conduit", "Conduit: transmission only, with transient access (78 FR 5566)"
+    TREATMENT = (
+        "treatment",
+        "Health care provider receiving PHI for treatment (45 CFR 160.103, business associate (4))",
+    )
+    OTHER = "other", "Other (explained below)"

@@ -4,9 +4,17 @@ from datetime import date
 
 from oversight.demo import DemoPractice
 
-from .choices import AccessLevel, Category, ContactRole, Criticality, PhiType, RelationshipStatus
+from .choices import (
+    AccessLevel,
+    Category,
+    ContactRole,
+    Criticality,
+    DeterminationBasis,
+    PhiType,
+    RelationshipStatus,
+)
 from .models import BusinessAssociate, Subcontractor, VendorContact
-from .services import tier_override_set, vendor_save
+from .services import determination_record, tier_override_set, vendor_save
 
 A, S = RelationshipStatus.ACTIVE, RelationshipStatus
 
@@ -215,7 +223,7 @@ def seed(demo: DemoPractice) -> None:
             role=ContactRole.ACCOUNT_MANAGER,
             email=f"accounts@{name.split()[0].lower()}.example",
         )
-        if vendor.handles_phi:
+        if vendor.needs_baa:
             VendorContact.objects.create(
                 organization=practice,
                 vendor=vendor,
@@ -246,4 +254,15 @@ def seed(demo: DemoPractice) -> None:
             actor=demo.manager.user,
             tier="medium",
             reason="Reads the full risk assessment, which lists systems holding ePHI.",
+        )
+    coffee = vendors["Office Coffee Co."]
+    if not coffee.determinations.exists():
+        determination_record(
+            vendor=coffee,
+            basis=DeterminationBasis.NO_PHI,
+            explanation="Delivers break-room supplies to the front desk; no access to records, "
+            "systems or the clinical areas.",
+            determined_by=demo.admin,
+            determined_on=practice.today(),
+            actor=demo.admin.user,
         )

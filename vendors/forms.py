@@ -6,12 +6,18 @@ from django.forms.models import construct_instance
 
 from oversight.models import Membership
 
-from . import activation
-from .choices import PhiType, RelationshipStatus, Tier
-from .models import BusinessAssociate, Subcontractor, VendorContact
+from . import activation, determination
+from .choices import Category, PhiType, RelationshipStatus, Tier
+from .models import BaDetermination, BusinessAssociate, Subcontractor, VendorContact
 
 # Earlier dates are typos: HIPAA itself dates from 1996.
 EARLIEST_DATE = date(1990, 1, 1)
+
+MSP_WITHOUT_REMOTE_ACCESS = (
+    "An IT managed service provider usually has remote or privileged access to your systems "
+    "(remote support, administrator accounts), and then needs a BAA even if it never looks at "
+    'patient data. Tick "remote or privileged access", or confirm below that this one has none.'
+)
 
 
 class VendorForm(forms.ModelForm):
@@ -66,6 +72,21 @@ class VendorForm(forms.ModelForm):
         )
         self.fields["owner"].label_from_instance = lambda m: m.display_name
         self.fields["record_count"].widget.attrs["min"] = 0
+        category = self.data.get("category") if self.is_bound else self.instance.category
+        if category == Category.MSP:
+            # Choosing the MSP category proposes remote access: leaving it unticked takes a
+            # confirmation (shown next to the box).
+            self.fields["msp_no_remote_access"] = forms.BooleanField(
+                label="I confirm this IT managed service provider has no remote or privileged "
+                "access to our systems",
+                required=False,
+                # An MSP already saved without remote access was confirmed then.
+                initial=bool(self.instance.pk and not self.instance.remote_access),
+            )
+            order = list(self.fields)
+            order.remove("msp_no_remote_access")
+            order.insert(order.index("remote_access") + 1, "msp_no_remote_access")
+            self.order_fields(order)
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -99,6 +120,12 @@ class VendorForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if (
+            cleaned.get("category") == Category.MSP
+            and not cleaned.get("remote_access")
+            and not cleaned.get("msp_no_remote_access")
+        ):
+            self.add_error("remote_access", MSP_WITHOUT_REMOTE_ACCESS)
         new_status = cleaned.get("status")
         if new_status:
             # self.instance still holds the stored values here (the form copies the new ones
@@ -155,4 +182,51 @@ class SubcontractorForm(forms.ModelForm):
         cleaned = super().clean()
         if not (cleaned.get("name") or "").strip() and not cleaned.get("linked_vendor"):
             raise forms.ValidationError("Name the subcontractor or pick it from your inventory.")
+        return cleaned
+
+
+class DeterminationForm(forms.ModelForm):
+    """A "not a business associate" determination (rules: ``vendors/determination.py``)."""
+
+    class Meta:
+        model = BaDetermination
+        fields = ["basis", "explanation", "determined_by", "determined_on"]
+        widgets = {
+            "basis": forms.RadioSelect,
+            "explanation": forms.Textarea(attrs={"rows": 3}),
+            "determined_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = {
+            "explanation": "What the vendor does and why it does not create, receive, maintain "
+            'or transmit PHI for the practice. Required for "Other".',
+        }
+
+    def __init__(self, *args, vendor, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.vendor = vendor
+        members = Membership.objects.for_org(vendor.organization).select_related("user")
+        self.fields["determined_by"].queryset = members
+        self.fields["determined_by"].label_from_instance = lambda m: m.display_name
+        self.fields["determined_by"].required = True
+        self.initial.setdefault("determined_by", membership.pk)
+        self.initial.setdefault("determined_on", vendor.organization.today())
+
+    def clean_determined_on(self):
+        value = self.cleaned_data["determined_on"]
+        if value < EARLIEST_DATE:
+            raise forms.ValidationError(f"Enter a date from {EARLIEST_DATE:%Y} on.")
+        if value > self.vendor.organization.today():
+            raise forms.ValidationError("A determination cannot be dated in the future.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        refused = determination.refusals(
+            profile=self.vendor.risk_profile,
+            category=self.vendor.category,
+            basis=cleaned.get("basis") or "",
+            explanation=cleaned.get("explanation") or "",
+        )
+        for field, message in refused.items():
+            self.add_error(field, message)
         return cleaned

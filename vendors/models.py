@@ -13,6 +13,7 @@ from .choices import (
     Category,
     ContactRole,
     Criticality,
+    DeterminationBasis,
     PhiType,
     RelationshipStatus,
     Tier,
@@ -77,6 +78,13 @@ class BusinessAssociate(TenantModel):
 
     # Derived and stored so lists can filter and sort on them with an index.
     handles_phi = models.BooleanField(default=False, editable=False)
+    # ``RiskProfile.needs_baa``: handles PHI, or has remote or privileged access (the MSP).
+    needs_baa = models.BooleanField("needs a BAA", default=False, editable=False)
+    # A recorded "not a business associate" determination is in force (``BaDetermination``);
+    # cleared when the profile comes to need a BAA (``vendors.services``).
+    determined_not_ba = models.BooleanField(
+        "determined not a business associate", default=False, editable=False
+    )
     computed_tier = models.CharField(
         max_length=8, choices=Tier.choices, default=Tier.LOW, editable=False
     )
@@ -236,3 +244,46 @@ class TierChange(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.vendor}: {self.from_tier or '-'} -> {self.to_tier}"
+
+
+class BaDetermination(TenantModel):
+    """A documented determination that a vendor is not a business associate: its basis (no PHI,
+    the conduit exception, the treatment-provider exception, or another explained ground), who
+    made it and when. Rules in ``vendors/determination.py``. The newest one is in force while
+    the vendor's profile says no BAA is needed; earlier ones are kept (164.316(b)(2)), never
+    deleted."""
+
+    vendor = models.ForeignKey(
+        BusinessAssociate, on_delete=models.PROTECT, related_name="determinations"
+    )
+    basis = models.CharField(max_length=16, choices=DeterminationBasis.choices)
+    explanation = models.TextField(blank=True)
+    determined_by = models.ForeignKey(
+        Membership,
+        verbose_name="determined by",
+        null=True,
+        on_delete=models.SET_NULL,  # a member may leave the practice; the name below stays
+        related_name="+",
+    )
+    determined_by_name = models.CharField("determined by (name when recorded)", max_length=200)
+    determined_on = models.DateField("determined on")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-determined_on", "-id"]
+        verbose_name = "business associate determination"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(basis="other") | ~models.Q(explanation=""),
+                name="determination_other_needs_explanation",
+                violation_error_message="Explain why this vendor is not a business associate.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor}: not a business associate ({self.get_basis_display()})"

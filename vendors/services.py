@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import determination
 from .choices import TierChangeSource
-from .models import BusinessAssociate, TierChange
+from .models import BaDetermination, BusinessAssociate, TierChange
 from .tiering import compute_tier
 
 
@@ -14,6 +15,9 @@ def _apply_tier(vendor: BusinessAssociate) -> tuple[str, str]:
     old = vendor.tier if vendor.pk else ""
     result = compute_tier(vendor.risk_profile)
     vendor.handles_phi = vendor.risk_profile.handles_phi
+    vendor.needs_baa = vendor.risk_profile.needs_baa
+    # A "not a business associate" determination no longer holds once a BAA is needed.
+    vendor.determined_not_ba = vendor.determined_not_ba and not vendor.needs_baa
     vendor.computed_tier = result.tier
     vendor.tier_reasons = result.reasons
     vendor.tier = vendor.tier_override or result.tier
@@ -88,3 +92,45 @@ def vendor_archive(*, vendor: BusinessAssociate) -> None:
 def vendor_restore(*, vendor: BusinessAssociate) -> None:
     vendor.archived_at = None
     vendor.save(update_fields=["archived_at", "updated_at"])
+
+
+@transaction.atomic
+def determination_record(
+    *,
+    vendor: BusinessAssociate,
+    basis: str,
+    explanation: str,
+    determined_by,
+    determined_on,
+    actor,
+) -> BaDetermination:
+    """Record that ``vendor`` is not a business associate (rules: ``vendors/determination.py``).
+    The vendor's BAA status then reads "not required" instead of "determination needed"."""
+    vendor = BusinessAssociate.objects.select_for_update().get(pk=vendor.pk)
+    explanation = (explanation or "").strip()
+    errors = determination.refusals(
+        profile=vendor.risk_profile,
+        category=vendor.category,
+        basis=basis,
+        explanation=explanation,
+    )
+    if determined_by.organization_id != vendor.organization_id:
+        errors["determined_by"] = "Choose a member of this practice."
+    if determined_on > vendor.organization.today():
+        errors["determined_on"] = "A determination cannot be dated in the future."
+    if errors:
+        raise ValidationError(errors)
+    row = BaDetermination.objects.create(
+        organization=vendor.organization,
+        vendor=vendor,
+        basis=basis,
+        explanation=explanation,
+        determined_by=determined_by,
+        determined_by_name=determined_by.display_name,
+        determined_on=determined_on,
+        recorded_by=actor,
+    )
+    if not vendor.determined_not_ba:
+        vendor.determined_not_ba = True
+        vendor.save(update_fields=["determined_not_ba", "updated_at"])
+    return row

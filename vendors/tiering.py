@@ -30,6 +30,19 @@ or privileged access to the practice's systems (typically the MSP) is at least h
 it can reach all the practice's ePHI. A vendor that handles paper only is scored on its paper
 volume (1 point above 10,000 records) and has no system access by definition. A vendor with no
 PHI at all is low.
+
+500 records is a scoring point because it is the law's own threshold: a breach of unsecured PHI
+of 500 or more individuals is reported to HHS at the same time as to the individuals, not in
+the annual log (164.408(b)), and, for more than 500 residents of a state, to the media
+(164.406). An unknown record count scores nothing but is
+shown as a reason, so that nobody mistakes a missing figure for a small one.
+
+Who needs a BAA (``RiskProfile.needs_baa``) is a separate question from the tier: a vendor that
+creates, receives, maintains or transmits PHI (45 CFR 160.103, "business associate"), and a
+vendor with remote or privileged access to the practice's systems (the MSP), which can reach
+the ePHI they hold whether or not anybody ticked a PHI box. The practice may document that such
+a vendor is not a business associate only when the profile says neither (see
+``vendors.determination``).
 """
 
 from dataclasses import dataclass, field
@@ -48,6 +61,8 @@ CRITICALITY_POINTS = {
 }
 LARGE_VOLUME = 10_000
 MEDIUM_VOLUME = 1_000
+NOTICE_VOLUME = 500  # 164.408(b): HHS notified with the individuals; 164.406: media (over 500)
+UNKNOWN_VOLUME = "Record count unknown: tier may be understated"
 THRESHOLDS = ((8, Tier.CRITICAL), (5, Tier.HIGH), (3, Tier.MEDIUM))
 TIER_ORDER = [Tier.LOW, Tier.MEDIUM, Tier.HIGH, Tier.CRITICAL]
 
@@ -66,7 +81,16 @@ class RiskProfile:
 
     @property
     def handles_phi(self) -> bool:
+        """The vendor creates, receives, maintains or transmits PHI (a PHI box is ticked)."""
         return self.phi_electronic or self.phi_paper or self.access_level != AccessLevel.NONE
+
+    @property
+    def needs_baa(self) -> bool:
+        """A BAA is required before the vendor starts (164.502(e), 164.308(b)): it handles PHI,
+        or it has remote or privileged access to the practice's systems (the MSP), which reaches
+        every system holding ePHI even if nobody ticked a PHI box. Only a vendor for which this
+        is false can be documented as not a business associate."""
+        return self.handles_phi or self.remote_access
 
     @property
     def paper_only(self) -> bool:
@@ -91,7 +115,7 @@ def _at_least(tier: Tier, floor: Tier) -> Tier:
 
 def compute_tier(profile: RiskProfile) -> TierResult:
     """Return the tier for a vendor's risk profile, with the reasons that led to it."""
-    if not profile.handles_phi and not profile.remote_access:
+    if not profile.needs_baa:
         return TierResult(Tier.LOW, 0, ["No access to PHI"])
 
     points: list[tuple[int, str]] = []
@@ -107,6 +131,17 @@ def compute_tier(profile: RiskProfile) -> TierResult:
             points.append((3, f"More than {LARGE_VOLUME:,} patient records"))
         elif records > MEDIUM_VOLUME:
             points.append((2, f"More than {MEDIUM_VOLUME:,} patient records"))
+        elif records >= NOTICE_VOLUME:
+            points.append(
+                (
+                    1,
+                    f"{NOTICE_VOLUME} or more patient records: a breach would be reported to HHS "
+                    "with the individuals' notices and possibly to the media "
+                    "(164.408(b), 164.406)",
+                )
+            )
+    if profile.record_count is None:
+        points.append((0, UNKNOWN_VOLUME))
     if profile.remote_access:
         points.append((3, "Remote or privileged access to practice systems"))
     if profile.criticality in CRITICALITY_POINTS:

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import io_views, views
+from . import determination_views, io_views, views
 
 urlpatterns = [
     path("vendors/", views.vendor_list, name="vendor_list"),
@@ -17,6 +17,11 @@ urlpatterns = [
     path("vendors/<int:pk>/edit/", views.vendor_edit, name="vendor_edit"),
     path("vendors/<int:pk>/archive/", views.vendor_archive, name="vendor_archive"),
     path("vendors/<int:pk>/tier/", views.tier_override, name="vendor_tier_override"),
+    path(
+        "vendors/<int:pk>/determination/",
+        determination_views.determination_create,
+        name="vendor_determination",
+    ),
     path("vendors/<int:pk>/contacts/new/", views.contact_edit, name="contact_create"),
     path("vendors/<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_edit"),
     path(

@@ -51,7 +51,8 @@ def backfill(apps, schema_editor):
             status=vendor.status,
             engaged_on=vendor.phi_access_began or timezone.localtime(vendor.created_at, tz).date(),
             tier_changed_on=timezone.localtime(changed, tz).date() if changed else None,
-            handles_phi=vendor.handles_phi,
+            # RiskProfile.needs_baa at the time of this migration (PHI, or system access).
+            needs_baa=vendor.handles_phi or vendor.remote_access,
             last_review_on=last_review.get(vendor.pk),
         )
         rows.append(
