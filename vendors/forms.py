@@ -5,6 +5,7 @@ from django import forms
 from django.forms.models import construct_instance
 
 from oversight.models import Membership
+from oversight.stale import StaleSaveCheck
 
 from . import activation
 from .choices import PhiType, RelationshipStatus, Tier
@@ -14,7 +15,7 @@ from .models import BusinessAssociate, Subcontractor, VendorContact
 EARLIEST_DATE = date(1990, 1, 1)
 
 
-class VendorForm(forms.ModelForm):
+class VendorForm(StaleSaveCheck, forms.ModelForm):
     phi_types = forms.MultipleChoiceField(
         label="Types of PHI",
         choices=PhiType.choices,
