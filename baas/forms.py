@@ -2,6 +2,7 @@ from datetime import date
 
 from django import forms
 
+from oversight.stale import StaleSaveCheck
 from vendors.models import BusinessAssociate
 
 from .choices import (
@@ -36,7 +37,7 @@ def _date(**kwargs) -> forms.DateField:
     )
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(StaleSaveCheck, forms.ModelForm):
     indemnification_covers = forms.MultipleChoiceField(
         label="Indemnification covers",
         choices=IndemnityCover.choices,

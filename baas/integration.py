@@ -9,15 +9,16 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 
 from oversight import due
 from oversight.models import rules_for
 from vendors import activation, panels
-from vendors.baa_status import BaaState, BaaStatus, derived_status
+from vendors.baa_status import BaaState, BaaStatus, derived_status, gap_since
 from vendors.choices import ENGAGED_STATUSES, RelationshipStatus
 from vendors.models import BusinessAssociate
 
@@ -77,8 +78,14 @@ def baa_panel(request, vendor) -> dict:
         warning_days=warning,
         determined_not_ba=vendor.determined_not_ba,
     )
+    gap_opened = None
+    if status == BaaStatus.GAP:
+        annotated = with_coverage_end(BusinessAssociate.objects.filter(pk=vendor.pk)).get()
+        annotated.organization = organization
+        gap_opened = vendor_gap_since(annotated, today)
     return {
         "template": "baas/_vendor_panel.html",
+        "gap_since": gap_opened,
         "order": 10,
         "baa_status": status,
         "baa_status_label": BaaStatus(status).label,
@@ -90,6 +97,29 @@ def baa_panel(request, vendor) -> dict:
         "can_write": request.membership.can_write,
         "today": today,
     }
+
+
+def with_coverage_end(vendors):
+    """Annotate vendors with the end of their last signed BAA (``last_expiry``,
+    ``last_termination``), the inputs of ``vendors.baa_status.gap_since``. One query."""
+    was_signed = Q(agreements__signed_on__isnull=False)
+    return vendors.annotate(
+        last_expiry=Max(
+            "agreements__expires_on", filter=was_signed & Q(agreements__terminated_on__isnull=True)
+        ),
+        last_termination=Max("agreements__terminated_on", filter=was_signed),
+    )
+
+
+def vendor_gap_since(vendor, today: date) -> date:
+    """The day the gap of a vendor annotated by ``with_coverage_end`` opened."""
+    return gap_since(
+        phi_access_began=vendor.phi_access_began,
+        added_on=timezone.localdate(vendor.created_at, timezone=vendor.organization.tzinfo),
+        last_expiry=vendor.last_expiry,
+        last_termination=vendor.last_termination,
+        today=today,
+    )
 
 
 def _first_warning(rules: dict, org_id: int, tier: str) -> int:
@@ -183,7 +213,7 @@ def baa_due_items(org_ids, today: date, rules: dict):
         ):
             items.append(renewal)
     # Compliance gaps: engaged vendors with PHI and no signed, current BAA.
-    gaps = (
+    gaps = with_coverage_end(
         BusinessAssociate.objects.filter(
             organization_id__in=org_ids,
             archived_at__isnull=True,
@@ -192,15 +222,14 @@ def baa_due_items(org_ids, today: date, rules: dict):
         )
         .exclude(baa_state=BaaState.SIGNED, baa_expires_on__isnull=True)
         .exclude(baa_state=BaaState.SIGNED, baa_expires_on__gte=today)
-    )
+    ).select_related("organization")
     for vendor in gaps:
-        began = vendor.phi_access_began or vendor.created_at.date()
         items.append(
             due.DueItem(
                 organization_id=vendor.organization_id,
                 kind=due.DueKind.COMPLIANCE_GAP,
                 key=f"gap:vendor:{vendor.pk}",
-                due_date=began,
+                due_date=vendor_gap_since(vendor, today),
                 vendor_id=vendor.pk,
                 vendor_name=vendor.name,
                 tier=vendor.tier,

@@ -319,6 +319,12 @@ def _workers() -> int:
 
 
 def render_pdf(data: BinderData, chunk: int | None = None) -> bytes:
+    """The binder's PDF; its times are in the practice's zone (and say which)."""
+    with timezone.override(data.practice.tzinfo):
+        return _render_pdf(data, chunk)
+
+
+def _render_pdf(data: BinderData, chunk: int | None = None) -> bytes:
     """The body in parts (the inventory, ``chunk`` vendor files at a time, the closing
     sections), laid out in parallel; then the cover, summary, attestation and contents with
     the page numbers the parts came out with."""
@@ -452,7 +458,8 @@ def activity_csv(data: BinderData) -> bytes:
 
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["when_utc", "who", "action", "record_type", "record", "changes"])
+    writer.writerow(["when", "who", "action", "record_type", "record", "changes"])
+    tz = data.practice.tzinfo
     for e in data.activity:
         changes = "; ".join(
             f"{c.field}: {c.old} -> {c.new}" if c.old else f"{c.field}: {c.new}" for c in e.changes
@@ -460,7 +467,8 @@ def activity_csv(data: BinderData) -> bytes:
         writer.writerow(
             escape_formula(x)
             for x in [
-                e.when.strftime("%Y-%m-%d %H:%M:%S"),
+                # The practice's zone, with its abbreviation (EST, MDT...).
+                timezone.localtime(e.when, tz).strftime("%Y-%m-%d %H:%M:%S %Z"),
                 e.who,
                 e.action,
                 e.object_type,

@@ -1,10 +1,11 @@
 from django import forms
 
 from oversight.models import Membership
+from oversight.stale import StaleSaveCheck
 
-from .choices import ActionStatus, Answer, Control
+from .choices import ActionStatus, Answer, Control, ReviewOutcome
 from .models import DueDiligenceRecord, FollowUpAction, Offboarding, VendorReview
-from .services import practice_today
+from .services import practice_today, review_record_facts
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -32,7 +33,7 @@ def _members(form, field: str, organization) -> None:
     form.fields[field].label_from_instance = lambda m: m.display_name
 
 
-class DiligenceRecordForm(forms.ModelForm):
+class DiligenceRecordForm(StaleSaveCheck, forms.ModelForm):
     files = MultipleFileField(
         label="Evidence files",
         required=False,
@@ -132,6 +133,19 @@ class ActionForm(forms.ModelForm):
 
 
 class ReviewForm(forms.ModelForm):
+    """A review checked against the record (``services.review_record_facts``): "BAA still
+    current" and "diligence evidence current" start from what the record says and cannot be
+    ticked against it; "continue" while follow-up actions are overdue needs a reason (kept in
+    the notes); a review recorded by somebody else since the form was opened is not silently
+    doubled."""
+
+    overdue_reason = forms.CharField(
+        label="Why continue while follow-up actions are overdue",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    last_review = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = VendorReview
         fields = [
@@ -154,6 +168,71 @@ class ReviewForm(forms.ModelForm):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         _members(self, "reviewer", organization)
+        self.facts = facts = review_record_facts(self.instance.vendor)
+        # A new review starts from what the record says (the model's default is "no").
+        self.initial["baa_current"] = facts.baa_current
+        self.initial["evidence_current"] = facts.evidence_current
+        self.initial["last_review"] = facts.last_review_id or 0
+        self.fields["baa_current"].help_text = f"On record: {facts.baa_label}."
+        self.fields["evidence_current"].help_text = f"On record: {facts.evidence_detail}."
+        if facts.overdue_actions:
+            listed = "; ".join(
+                f"{a.description[:80]} (due {a.due_on:%Y-%m-%d})" for a in facts.overdue_actions
+            )
+            self.fields["overdue_reason"].help_text = (
+                f"Required to continue: {len(facts.overdue_actions)} follow-up action"
+                f"{'s are' if len(facts.overdue_actions) > 1 else ' is'} overdue: {listed}."
+            )
+        else:
+            del self.fields["overdue_reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        facts = self.facts
+        if cleaned.get("baa_current") and not facts.baa_current:
+            self.add_error(
+                "baa_current",
+                f"The record says otherwise: {facts.baa_label}. Record the signed agreement "
+                "first (Agreements), or leave this unticked.",
+            )
+        if cleaned.get("evidence_current") and not facts.evidence_current:
+            self.add_error(
+                "evidence_current",
+                f"The record says otherwise: {facts.evidence_detail}. Record the new evidence "
+                "first (Record diligence), or leave this unticked.",
+            )
+        reason = (cleaned.get("overdue_reason") or "").strip()
+        if (
+            facts.overdue_actions
+            and cleaned.get("outcome") == ReviewOutcome.CONTINUE
+            and not reason
+        ):
+            self.add_error(
+                "overdue_reason",
+                "Follow-up actions of this vendor are overdue: say why the relationship "
+                "continues without them, or choose 'Continue with follow-up actions'.",
+            )
+        if reason:
+            note = f"Continued with overdue follow-up actions: {reason}"
+            cleaned["notes"] = "\n".join(x for x in (cleaned.get("notes", "").strip(), note) if x)
+        seen = cleaned.get("last_review")
+        if seen is not None and (seen or None) != facts.last_review_id:
+            other = VendorReview.objects.select_related("reviewer__user").get(
+                pk=facts.last_review_id
+            )
+            who = other.reviewer.display_name if other.reviewer else "another member"
+            # Recording again, having read this, records a second review on purpose.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("last_review")] = str(facts.last_review_id)
+            raise forms.ValidationError(
+                f"{who} recorded a review of this vendor after you opened this form "
+                f"(dated {other.reviewed_on:%Y-%m-%d}, outcome: {other.get_outcome_display()}"
+                f", BAA current: {'yes' if other.baa_current else 'no'}, evidence current: "
+                f"{'yes' if other.evidence_current else 'no'}). Nothing was recorded. Read it "
+                "on the vendor page; record yours again only if it adds something.",
+                code="stale",
+            )
+        return cleaned
 
 
 class OffboardingForm(forms.ModelForm):

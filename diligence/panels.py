@@ -100,6 +100,11 @@ def oversight_panel(request, vendor) -> dict:
         "offboarding": offboarding,
         "certificates": list(offboarding.certificates.all()) if offboarding else [],
         "next_review_due": next_due,
+        # The schedule's "no diligence yet" rule, said in words on the page.
+        "never_overseen": bool(next_due)
+        and not reviews
+        and not live
+        and vendor.tier in schedule.DILIGENCE_FIRST_TIERS,
         "review_state": str(review_state),
         "rules": rules,
         "timeline": _timeline(vendor, records, reviews, actions, offboarding, tier_changes, tz),

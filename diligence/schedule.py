@@ -6,6 +6,10 @@ The rules (a reviewer should find each here):
   *current* tier) after the last review. With no review yet, the clock starts when the vendor
   became engaged (PHI access began, else the day it was added) or when its tier last changed,
   whichever is later.
+- **No diligence yet.** A high- or critical-tier vendor that was never reviewed and has no
+  due-diligence record on file is due for review from the day it was engaged: its oversight has
+  not started (seed 003: diligence before engaging; 164.308(b)(1) satisfactory assurances). It
+  never reads "ok" on a date months away.
 - **Tier change.** When a vendor's tier changes, its due dates follow the new policy from that
   moment: the new tier's interval applies, and a review that the new, stricter policy would have
   wanted *before* the change falls due on the day of the change (not retroactively overdue).
@@ -34,6 +38,8 @@ from oversight.policy import DueState, TierRules, add_months, due_state
 ENGAGED = ("onboarding", "active")
 # Offboarding items (access revocation, disposition certificate) are due in these states.
 OFFBOARDING = ("offboarding", "terminated")
+# The tiers that need diligence before going active (``diligence.activation``).
+DILIGENCE_FIRST_TIERS = ("critical", "high")
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,16 @@ class VendorFacts:
     tier_changed_on: date | None = None  # last real change (not the first classification)
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
     needs_baa: bool = True  # ``RiskProfile.needs_baa``: PHI, or remote/privileged access
+    has_diligence: bool = True  # a (not archived) due-diligence record is on file
+
+    @property
+    def never_overseen(self) -> bool:
+        """High or critical tier, never reviewed, no diligence on file: due from engagement."""
+        return (
+            self.tier in DILIGENCE_FIRST_TIERS
+            and self.last_review_on is None
+            and not self.has_diligence
+        )
 
     @property
     def overseen(self) -> bool:
@@ -101,6 +117,8 @@ def next_review_due(facts: VendorFacts, rules: TierRules) -> date | None:
         starts = [d for d in (facts.engaged_on, changed) if d is not None]
         if not starts:
             return None
+        if facts.never_overseen:
+            return max(starts)
         return _plus_months(max(starts), interval)
     due = _plus_months(facts.last_review_on, interval)
     if changed is not None and changed > facts.last_review_on and due < changed:

@@ -2,6 +2,7 @@
 history tables record who changed what."""
 
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -11,12 +12,14 @@ from django.utils import timezone
 
 from oversight.files import IMAGES, OFFICE, PDF, validate_upload
 from oversight.models import rules_for
+from oversight.policy import DueState
+from vendors.baa_status import BaaStatus, derived_status
 from vendors.choices import RelationshipStatus
 from vendors.models import BusinessAssociate, TierChange
 from vendors.services import vendor_save
 
 from . import schedule
-from .choices import ActionStatus, Disposition
+from .choices import ActionStatus, DiligenceKind, Disposition
 from .models import (
     ControlAnswer,
     DispositionCertificate,
@@ -47,7 +50,7 @@ def _check_member(organization, membership, field: str) -> None:
 
 
 def vendor_facts(vendor: BusinessAssociate, evidence=()) -> schedule.VendorFacts:
-    """The plain facts the schedule needs about one vendor (three small queries)."""
+    """The plain facts the schedule needs about one vendor (four small queries)."""
     tz = vendor.organization.tzinfo
     last_review = VendorReview.objects.filter(vendor=vendor).aggregate(last=Max("reviewed_on"))
     changed_at = (
@@ -66,6 +69,9 @@ def vendor_facts(vendor: BusinessAssociate, evidence=()) -> schedule.VendorFacts
         tier_changed_on=timezone.localtime(changed_at, tz).date() if changed_at else None,
         evidence=tuple(evidence),
         needs_baa=vendor.needs_baa,
+        has_diligence=DueDiligenceRecord.objects.filter(
+            vendor=vendor, archived_at__isnull=True
+        ).exists(),
     )
 
 
@@ -198,6 +204,71 @@ def review_record(*, review: VendorReview, actor) -> VendorReview:
     review.next_due_on = row.next_review_due
     review.save(update_fields=["next_due_on"])
     return review
+
+
+@dataclass(frozen=True)
+class ReviewRecordFacts:
+    """What the record says about the questions of a review, so that the review form cannot
+    state otherwise without an explanation."""
+
+    baa_current: bool
+    baa_label: str  # the vendor's BAA status, in words
+    evidence_current: bool
+    evidence_detail: str
+    overdue_actions: tuple
+    last_review_id: int | None
+
+
+def review_record_facts(vendor: BusinessAssociate) -> ReviewRecordFacts:
+    """The BAA status (``vendors.baa_status``, the inventory's definition), the evidence state
+    (``schedule``: only the newest record of each kind, stale after its validity), the open
+    follow-up actions past their date and the last review recorded. Four small queries."""
+    organization = vendor.organization
+    today = practice_today(organization)
+    rules = rules_for([organization.pk])[organization.pk][vendor.tier]
+    status = derived_status(
+        baa_state=vendor.baa_state,
+        baa_expires_on=vendor.baa_expires_on,
+        status=vendor.status,
+        needs_baa=vendor.needs_baa,
+        today=today,
+        warning_days=rules.first_warning_days,
+        determined_not_ba=vendor.determined_not_ba,
+    )
+    label = BaaStatus(status).label
+    if vendor.baa_expires_on and status in (BaaStatus.CURRENT, BaaStatus.EXPIRING):
+        label += f" (expires {vendor.baa_expires_on:%Y-%m-%d})"
+    live = DueDiligenceRecord.objects.filter(vendor=vendor, archived_at__isnull=True)
+    evidence = [
+        schedule.Evidence(r.id, r.kind, r.performed_on, r.valid_until)
+        for r in live.only("id", "kind", "performed_on", "valid_until")
+    ]
+    dues = [schedule.evidence_due(e, today, rules) for e in schedule.current_evidence(evidence)]
+    stale = [d for d in dues if d.state == DueState.OVERDUE]
+    if not evidence:
+        detail = "no due-diligence evidence on file"
+    elif stale:
+        detail = "stale: " + "; ".join(
+            f"{DiligenceKind(d.evidence.kind).label} of {d.evidence.performed_on:%Y-%m-%d} "
+            f"(valid until {d.expires_on:%Y-%m-%d})"
+            for d in stale
+        )
+    else:
+        detail = "every piece of evidence on file is within its validity"
+    overdue = tuple(
+        FollowUpAction.objects.filter(
+            vendor=vendor, status=ActionStatus.OPEN, due_on__lt=today
+        ).order_by("due_on")
+    )
+    last = VendorReview.objects.filter(vendor=vendor).order_by("-id").values_list("id", flat=True)
+    return ReviewRecordFacts(
+        baa_current=status in (BaaStatus.CURRENT, BaaStatus.EXPIRING),
+        baa_label=label,
+        evidence_current=bool(evidence) and not stale,
+        evidence_detail=detail,
+        overdue_actions=overdue,
+        last_review_id=last.first(),
+    )
 
 
 def review_prompts_retier(review: VendorReview) -> bool:

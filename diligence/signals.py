@@ -8,6 +8,7 @@ from oversight.models import TierPolicy
 from vendors.models import BusinessAssociate, TierChange
 
 from . import services
+from .models import DueDiligenceRecord
 
 
 @receiver(post_save, sender=BusinessAssociate, dispatch_uid="diligence_vendor_saved")
@@ -33,3 +34,12 @@ def policy_changed(sender, instance, raw=False, **kwargs):
     services.schedules_refresh_for_tier(
         organization_id=instance.organization_id, tier=instance.tier
     )
+
+
+@receiver(post_save, sender=DueDiligenceRecord, dispatch_uid="diligence_record_saved")
+def diligence_record_saved(sender, instance, raw=False, **kwargs):
+    # A first record (or the archiving of the last one) changes a high or critical vendor's
+    # "no diligence yet" review date (``schedule.VendorFacts.never_overseen``).
+    if raw:
+        return
+    services.schedule_refresh(vendor=instance.vendor)

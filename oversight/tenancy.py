@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from .models import Membership
@@ -79,7 +80,9 @@ def member_required(view: Callable) -> Callable:
     def wrapper(request: HttpRequest, *args, **kwargs):
         if current_membership(request) is None:
             return redirect("practice_create")
-        return view(request, *args, **kwargs)
+        # Times on the practice's pages are in the practice's zone (and say which).
+        with timezone.override(request.practice.tzinfo):
+            return view(request, *args, **kwargs)
 
     return wrapper
 

@@ -427,8 +427,6 @@ def test_recording_a_review_sets_the_next_due_date_from_the_policy(cast, login, 
         {
             "reviewed_on": "2026-06-10",
             "reviewer": cast.bob.pk,
-            "baa_current": "on",
-            "evidence_current": "on",
             "outcome": "continue",
         },
         follow=True,

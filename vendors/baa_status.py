@@ -134,3 +134,29 @@ def filter_status(queryset, status: str):
 def warning_days_by_tier(rules_for_org: dict) -> dict[str, int]:
     """``{tier: first warning days}`` from ``rules_for(...)[org_id]``."""
     return {tier: rules.first_warning_days for tier, rules in rules_for_org.items()}
+
+
+def gap_since(
+    *,
+    phi_access_began: date | None,
+    added_on: date,
+    last_expiry: date | None,
+    last_termination: date | None,
+    today: date,
+) -> date:
+    """The day a vendor's compliance gap opened (164.502(e), 164.308(b)): the first day without
+    a signed BAA. That is the day after the last signed BAA's expiration date (the agreement
+    covers its expiration day) or the day it was terminated, whichever is later; with no
+    signed BAA ever, the day PHI access began (else the day the vendor was added). PHI access
+    that began after the last BAA ended opens the gap that day. Never after ``today``.
+
+    ``last_expiry``: the latest expiration date of the vendor's signed, not terminated
+    agreements; ``last_termination``: the latest termination date of its signed agreements.
+    Work queue, reminders page, emails, ``.ics`` and vendor page all read this date (through
+    ``baas.integration``'s compliance-gap item)."""
+    began = phi_access_began or added_on
+    ended = [d for d in (last_termination,) if d]
+    if last_expiry:
+        ended.append(last_expiry + timedelta(days=1))
+    opened = max([began, *ended])
+    return min(opened, today)

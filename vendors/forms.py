@@ -5,6 +5,7 @@ from django import forms
 from django.forms.models import construct_instance
 
 from oversight.models import Membership
+from oversight.stale import StaleSaveCheck
 
 from . import activation, determination
 from .choices import Category, PhiType, RelationshipStatus, Tier
@@ -20,7 +21,7 @@ MSP_WITHOUT_REMOTE_ACCESS = (
 )
 
 
-class VendorForm(forms.ModelForm):
+class VendorForm(StaleSaveCheck, forms.ModelForm):
     phi_types = forms.MultipleChoiceField(
         label="Types of PHI",
         choices=PhiType.choices,

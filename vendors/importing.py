@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.db import transaction
-from django.utils import timezone
 
 from oversight.models import Membership
 
@@ -42,6 +41,12 @@ COLUMNS = {
     "phi_access_began": ("Date PHI access began, YYYY-MM-DD", None),
     "website": ("Website", None),
     "notes": ("Notes", None),
+    "activation_override_reason": (
+        "Why this vendor is active although it still lacks something (a signed, current BAA; "
+        "due diligence for a high or critical tier). Required in that case, written by you: "
+        "the import never fills it in",
+        None,
+    ),
 }
 BOOLEAN_COLUMNS = (
     "phi_electronic",
@@ -75,6 +80,8 @@ class ImportRowForm(forms.ModelForm):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
+        # The activation checks read the practice (its date, its tier policy).
+        self.instance.organization = organization
         for name in BOOLEAN_COLUMNS:
             self.fields[name] = forms.NullBooleanField(required=False)
 
@@ -153,6 +160,13 @@ class RowResult:
     errors: dict[str, list[str]] = field(default_factory=dict)
     form: ImportRowForm | None = None
     previous_status: str = ""  # the stored status of the matched vendor, if any
+    values: dict[str, str] = field(default_factory=dict)  # the cells as written in the file
+
+    @property
+    def problems(self) -> list[tuple[str, str, list[str]]]:
+        """(column, the value the file holds, messages), to show the bad value beside its
+        error."""
+        return [(c, self.values.get(c, ""), m) for c, m in self.errors.items()]
 
 
 @dataclass
@@ -195,8 +209,11 @@ def preview(organization, raw_rows: list[dict[str, str]]) -> Preview:
         if key and key in seen:
             errors.setdefault("name", []).append(f"Same vendor as row {seen[key]}.")
         seen.setdefault(key, index)
+        if not errors:
+            errors.update(_activation_errors(form, match))
         if errors:
-            results.append(RowResult(index, name, "error", errors))
+            values = {c: str(v).strip() for c, v in raw.items() if c in COLUMNS}
+            results.append(RowResult(index, name, "error", errors, values=values))
             continue
         if match is None:
             outcome = "create"
@@ -204,6 +221,25 @@ def preview(organization, raw_rows: list[dict[str, str]]) -> Preview:
             outcome = "update" if form.has_changed_from(match) else "unchanged"
         results.append(RowResult(index, name, outcome, {}, form, match.status if match else ""))
     return Preview(results, unknown)
+
+
+def _activation_errors(form: ImportRowForm, match) -> dict[str, list[str]]:
+    """The vendor form's guard, row by row: a row that makes a vendor active while it lacks
+    what ``vendors.activation`` requires (a signed, current BAA when it handles PHI:
+    164.502(e); diligence for high and critical tiers) needs a reason a person wrote."""
+    vendor = form.instance  # carries the row's values once the form is valid
+    previous = match.status if match else RelationshipStatus.PROSPECTIVE
+    missing = activation.needs_override(vendor, vendor.status, previous)
+    if not missing or (form.cleaned_data.get("activation_override_reason") or "").strip():
+        return {}
+    return {
+        "status": [
+            "This vendor is not ready to be active: "
+            + "; ".join(missing)
+            + ". Import it as prospective or onboarding, or write in the "
+            "activation_override_reason column why it is active anyway."
+        ]
+    }
 
 
 def _copy(vendor):
@@ -218,7 +254,6 @@ def apply(organization, raw_rows: list[dict[str, str]], *, actor, source: str) -
     result = preview(organization, raw_rows)
     if not result.ok:
         return result
-    today = timezone.localdate()
     for row in result.rows:
         if row.outcome == "unchanged":
             continue
@@ -226,39 +261,32 @@ def apply(organization, raw_rows: list[dict[str, str]], *, actor, source: str) -
         vendor = form.save(commit=False)
         vendor.organization = organization
         vendor.owner = form.cleaned_data.get("owner_email")
-        previous = row.previous_status or RelationshipStatus.PROSPECTIVE
-        if (
-            activation.needs_override(vendor, vendor.status, previous)
-            and not vendor.activation_override_reason
-        ):
-            vendor.activation_override_reason = (
-                f"Imported as active from {source} on {today:%Y-%m-%d}; "
-                "missing items to be completed."
-            )
         vendor_save(vendor=vendor, actor=actor)
     return result
 
 
 def template_rows() -> list[list[str]]:
     return [
+        # An example, not a real vendor (nor one of the demo's): replace it with your own.
         [
-            "ChartWell EHR",
-            "EHR-001",
-            "ehr",
-            "Cloud EHR",
-            "active",
+            "Example Transcription Co (replace this row)",
+            "EXAMPLE-1",
+            "transcription",
+            "Dictation transcription",
+            "prospective",
             "",
             "yes",
             "no",
             "demographics; clinical",
-            "20000",
-            "hosts",
+            "2000",
+            "limited",
             "no",
             "no",
-            "yes",
-            "high",
-            "2021-03-01",
-            "https://chartwell.example",
+            "no",
+            "medium",
+            "",
+            "https://transcription.example",
+            "",
             "",
         ]
     ]

@@ -171,7 +171,11 @@ def _child_form(request, *, vendor, form_class, instance=None, title: str, extra
 @member_required
 def contact_edit(request, pk: int, contact_pk: int | None = None):
     vendor = get_rw_for_member(request, BusinessAssociate, pk=pk)
-    contact = get_for_member(request, vendor.contacts, pk=contact_pk) if contact_pk else None
+    contact = (
+        get_for_member(request, VendorContact.objects.filter(vendor=vendor), pk=contact_pk)
+        if contact_pk
+        else None
+    )
     return _child_form(
         request, vendor=vendor, form_class=ContactForm, instance=contact, title="Contact"
     )
@@ -190,7 +194,11 @@ def contact_delete(request, pk: int, contact_pk: int):
 @member_required
 def subcontractor_edit(request, pk: int, sub_pk: int | None = None):
     vendor = get_rw_for_member(request, BusinessAssociate, pk=pk)
-    sub = get_for_member(request, vendor.subcontractors, pk=sub_pk) if sub_pk else None
+    sub = (
+        get_for_member(request, Subcontractor.objects.filter(vendor=vendor), pk=sub_pk)
+        if sub_pk
+        else None
+    )
     return _child_form(
         request,
         vendor=vendor,
