@@ -96,8 +96,8 @@ class EvidenceFile(StoredFile):
 
 
 class ControlAnswer(TenantModel):
-    """One line of a security-controls checklist. "No" or "unknown" on a critical- or
-    high-tier vendor is a finding (shown on the vendor page)."""
+    """One line of a security-controls checklist. Which answers are findings, by tier:
+    ``diligence/controls.py`` (shown on the vendor page)."""
 
     record = models.ForeignKey(
         DueDiligenceRecord, on_delete=models.CASCADE, related_name="controls"

@@ -15,7 +15,8 @@ from vendors.choices import RelationshipStatus
 from vendors.panels import register
 
 from . import schedule
-from .choices import FINDING_ANSWERS, FINDING_TIERS, ActionStatus
+from .choices import ActionStatus
+from .controls import SEVERITY_ORDER, control_severity
 from .models import (
     ControlAnswer,
     DueDiligenceRecord,
@@ -69,14 +70,16 @@ def oversight_panel(request, vendor) -> dict:
         record.is_current = record.id in current_ids
         record.due = evidence_state.get(record.id)
 
+    # Findings from the current record of each kind (``diligence/controls.py``).
     findings = []
-    if vendor.tier in FINDING_TIERS:
-        for record in live:
-            if record.id not in current_ids:
-                continue
-            for answer in record.controls.all():
-                if answer.answer in FINDING_ANSWERS:
-                    findings.append((record, answer))
+    for record in live:
+        if record.id not in current_ids:
+            continue
+        for answer in record.controls.all():
+            severity = control_severity(vendor.tier, answer.answer)
+            if severity is not None:
+                findings.append((record, answer, severity))
+    findings.sort(key=lambda f: SEVERITY_ORDER[f[2]])
 
     for action in actions:
         action.overdue = action.status == ActionStatus.OPEN and action.due_on < today
