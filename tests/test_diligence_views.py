@@ -207,9 +207,10 @@ def test_manager_records_diligence_with_controls_and_evidence(cast, login, vendo
     }
     page = client.get(vendor.get_absolute_url()).content.decode()
     assert "SOC 2 Type II report" in page and "soc2.pdf" in page
-    # The vendor is medium tier: a "no" is recorded but not a finding.
+    # The vendor is medium tier: a "no" is a finding at the lower severity (warning).
     assert vendor.tier == "medium"
-    assert 'id="control-findings"' not in page
+    findings = page.split('id="control-findings"')[1].split("</div>")[0]
+    assert "MFA for remote and privileged access" in findings and "Warning" in findings
     assert "2028-05-01" in page  # valid 24 months for a medium-tier vendor
 
 
