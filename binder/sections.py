@@ -17,6 +17,7 @@ from baas.models import (
 )
 from baas.provisions import BY_KEY
 from baas.services import reference_agreement
+from diligence import schedule
 from diligence.models import (
     ControlAnswer,
     DispositionCertificate,
@@ -124,6 +125,9 @@ def oversight_section(data, by_id, moment):
     files = _documents(EvidenceFile, practice, moment, "record_id")
     records: dict[int, list] = {}
     for r in record_rows:
+        # The validity by kind (``diligence.schedule``), on the binder's date.
+        r.valid_through = schedule.evidence_valid_through(r.as_evidence())
+        r.stale_on_date = r.valid_through < data.as_of
         records.setdefault(r.vendor_id, []).append((r, controls.get(r.pk, []), files.get(r.pk, [])))
     review_rows = sorted(
         rows_as_of(VendorReview, practice, moment),

@@ -59,7 +59,7 @@ def oversight_panel(request, vendor) -> dict:
     tier_changes = list(vendor.tier_changes.select_related("changed_by"))
 
     live = [r for r in records if not r.is_archived]
-    evidence = [schedule.Evidence(r.id, r.kind, r.performed_on, r.valid_until) for r in live]
+    evidence = [r.as_evidence() for r in live]
     current_ids = {e.id for e in schedule.current_evidence(evidence)}
     evidence_state = {}
     if vendor.status in schedule.ENGAGED and vendor.handles_phi:

@@ -15,7 +15,7 @@ from vendors.models import BusinessAssociate, TierChange
 from vendors.services import vendor_save
 
 from . import schedule
-from .choices import ActionStatus, Disposition
+from .choices import ActionStatus, DiligenceKind, Disposition
 from .models import (
     ControlAnswer,
     DispositionCertificate,
@@ -99,6 +99,30 @@ def schedules_refresh_for_tier(*, organization_id: int, tier: str) -> int:
 # --- diligence ---------------------------------------------------------------------------------
 
 
+def evidence_date_errors(*, kind, performed_on, period_end, bridge_until, valid_until) -> dict:
+    """What the dates of a diligence record lack for its kind's validity
+    (``schedule.EVIDENCE_VALIDITY``): a SOC 2 report needs the end of its audit period, an
+    insurance certificate the policy's expiry."""
+    errors = {}
+    if kind == DiligenceKind.SOC2 and period_end is None:
+        errors["period_end"] = (
+            "Enter the last day of the audit period: a SOC 2 report is valid for 12 months "
+            "from the end of the period it covers."
+        )
+    if period_end and performed_on and period_end > performed_on:
+        errors["period_end"] = "The audit period cannot end after the report was received."
+    if bridge_until is not None:
+        if kind != DiligenceKind.SOC2:
+            errors["bridge_until"] = "A bridge letter only extends a SOC 2 report."
+        elif period_end and bridge_until <= period_end:
+            errors["bridge_until"] = "A bridge letter covers days after the audit period ended."
+    if kind == DiligenceKind.CYBER_INSURANCE and valid_until is None:
+        errors["valid_until"] = (
+            "Enter the policy's expiry date: the certificate proves coverage only until then."
+        )
+    return errors
+
+
 @transaction.atomic
 def diligence_record_save(
     *,
@@ -122,6 +146,15 @@ def diligence_record_save(
         raise ValidationError({"performed_on": "The date performed cannot be in the future."})
     if record.valid_until and record.valid_until < record.performed_on:
         raise ValidationError({"valid_until": "'Valid until' cannot be before the date performed."})
+    dates = evidence_date_errors(
+        kind=record.kind,
+        performed_on=record.performed_on,
+        period_end=record.period_end,
+        bridge_until=record.bridge_until,
+        valid_until=record.valid_until,
+    )
+    if dates:
+        raise ValidationError(dates)
     record.save()
     for control, (answer, note) in (controls or {}).items():
         if not answer:
