@@ -119,7 +119,10 @@ def oversight_section(data, by_id, moment):
     )
     prefetch_related_objects(record_rows, "reviewer__user")
     controls = by_key(
-        sorted(rows_as_of(ControlAnswer, practice, moment), key=lambda c: (c.control, c.pk)),
+        sorted(
+            (c for c in rows_as_of(ControlAnswer, practice, moment) if c.superseded_at is None),
+            key=lambda c: (c.control, c.pk),
+        ),
         "record_id",
     )
     files = _documents(EvidenceFile, practice, moment, "record_id")

@@ -69,7 +69,7 @@ class DiligenceRecordForm(forms.ModelForm):
         _members(self, "reviewer", organization)
         answers = {}
         if self.instance.pk:
-            answers = {a.control: a for a in self.instance.controls.all()}
+            answers = {a.control: a for a in self.instance.controls.filter(superseded_at=None)}
         for control, label in Control.choices:
             existing = answers.get(control)
             self.fields[f"control_{control}"] = forms.ChoiceField(

@@ -143,7 +143,10 @@ class EvidenceFile(StoredFile):
 
 class ControlAnswer(TenantModel):
     """One line of a security-controls checklist. Which answers are findings, by tier:
-    ``diligence/controls.py`` (shown on the vendor page)."""
+    ``diligence/controls.py`` (shown on the vendor page).
+
+    A changed or withdrawn answer is superseded, never deleted (164.316(b)(2)(i),
+    164.530(j)(2)): the old row keeps what was answered and gets ``superseded_at``."""
 
     record = models.ForeignKey(
         DueDiligenceRecord, on_delete=models.CASCADE, related_name="controls"
@@ -151,6 +154,7 @@ class ControlAnswer(TenantModel):
     control = models.CharField(max_length=32, choices=Control.choices)
     answer = models.CharField(max_length=8, choices=Answer.choices)
     note = models.CharField(max_length=500, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -159,6 +163,7 @@ class ControlAnswer(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["record", "control"],
+                condition=Q(superseded_at__isnull=True),
                 name="control_answer_once_per_record",
                 violation_error_message="This control is already answered for this record.",
             )

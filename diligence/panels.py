@@ -47,7 +47,11 @@ def oversight_panel(request, vendor) -> dict:
         DueDiligenceRecord.objects.filter(vendor=vendor)
         .select_related("reviewer__user")
         .prefetch_related(
-            "files", Prefetch("controls", queryset=ControlAnswer.objects.order_by("id"))
+            "files",
+            Prefetch(
+                "controls",
+                queryset=ControlAnswer.objects.filter(superseded_at=None).order_by("id"),
+            ),
         )
     )
     reviews = list(VendorReview.objects.filter(vendor=vendor).select_related("reviewer__user"))

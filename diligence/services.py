@@ -156,15 +156,26 @@ def diligence_record_save(
     if dates:
         raise ValidationError(dates)
     record.save()
+    current = {
+        a.control: a for a in ControlAnswer.objects.filter(record=record, superseded_at=None)
+    }
+    now = timezone.now()
     for control, (answer, note) in (controls or {}).items():
-        if not answer:
-            ControlAnswer.objects.filter(record=record, control=control).delete()
+        existing = current.get(control)
+        if existing is not None and (existing.answer, existing.note) == (answer, note):
             continue
-        ControlAnswer.objects.update_or_create(
-            record=record,
-            control=control,
-            defaults={"organization": record.organization, "answer": answer, "note": note},
-        )
+        if existing is not None:
+            # Superseded, never deleted: the earlier answer stays on the record.
+            existing.superseded_at = now
+            existing.save(update_fields=["superseded_at"])
+        if answer:
+            ControlAnswer.objects.create(
+                organization=record.organization,
+                record=record,
+                control=control,
+                answer=answer,
+                note=note,
+            )
     for upload in uploads:
         evidence_add(record=record, upload=upload, actor=actor)
     return record

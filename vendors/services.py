@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .choices import TierChangeSource
-from .models import BusinessAssociate, TierChange
+from .models import BusinessAssociate, Subcontractor, TierChange, VendorContact
 from .tiering import compute_tier
 
 
@@ -88,3 +88,30 @@ def vendor_archive(*, vendor: BusinessAssociate) -> None:
 def vendor_restore(*, vendor: BusinessAssociate) -> None:
     vendor.archived_at = None
     vendor.save(update_fields=["archived_at", "updated_at"])
+
+
+# --- contacts and subcontractors: ended, never deleted (164.316(b)(2)(i), 164.530(j)(2)) ----
+
+
+def _check_end(ended_on, today) -> None:
+    if ended_on > today:
+        raise ValidationError({"ended_on": "The end date cannot be in the future."})
+
+
+@transaction.atomic
+def contact_end(*, contact: VendorContact, actor, ended_on) -> VendorContact:
+    """Mark a contact as former from ``ended_on``; the row and its history are kept."""
+    _check_end(ended_on, contact.organization.today())
+    contact.ended_on = ended_on
+    contact.save(update_fields=["ended_on"])
+    return contact
+
+
+@transaction.atomic
+def subcontractor_end(*, subcontractor: Subcontractor, actor, ended_on) -> Subcontractor:
+    """Mark a subcontractor as no longer used from ``ended_on``; the row and its history are
+    kept (who held the practice's PHI, and when)."""
+    _check_end(ended_on, subcontractor.organization.today())
+    subcontractor.ended_on = ended_on
+    subcontractor.save(update_fields=["ended_on"])
+    return subcontractor
