@@ -25,3 +25,27 @@ parse = importlib.import_module(
 )
 def test_period_end_from_text(text, expected):
     assert parse(text, date(2026, 3, 1)) == expected
+
+
+def test_the_migration_fills_the_period_end_and_records_it_in_the_history(cast, vendor):
+    from django.apps import apps
+
+    from diligence.models import DueDiligenceRecord
+
+    from .diligence_factories import DiligenceFactory
+
+    migration = importlib.import_module("diligence.migrations.0004_period_end_from_period_covered")
+    readable = DiligenceFactory(
+        vendor=vendor, performed_on=date(2026, 3, 1), period_covered="Jan 1 - Dec 31, 2025"
+    )
+    vague = DiligenceFactory(
+        vendor=vendor, performed_on=date(2026, 3, 1), period_covered="the last twelve months"
+    )
+    migration.forwards(apps, None)
+    readable.refresh_from_db()
+    vague.refresh_from_db()
+    assert readable.period_end == date(2025, 12, 31) and vague.period_end is None
+    assert readable.period_covered == "Jan 1 - Dec 31, 2025"  # the text is kept
+    latest = DueDiligenceRecord.history.filter(id=readable.id).latest()
+    assert latest.period_end == date(2025, 12, 31)
+    assert latest.history_change_reason == "Audit period end read from the period covered"

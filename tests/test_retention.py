@@ -190,3 +190,31 @@ def test_a_changed_or_withdrawn_control_answer_is_superseded_not_deleted(cast, v
         ("edr", "yes", True),
         ("mfa", "yes", False),
     ]
+
+
+def test_the_binder_keeps_former_contacts_and_subcontractors(cast, vendor):
+    import html
+
+    from django.template.loader import render_to_string
+
+    from binder import builder
+    from vendors.services import contact_end, subcontractor_end
+
+    today = cast.practice.today()
+    contact = ContactFactory(vendor=vendor, name="Dana Former")
+    sub = Subcontractor.objects.create(
+        organization=cast.practice, vendor=vendor, name="Offsite Scans LLC"
+    )
+    contact_end(contact=contact, actor=None, ended_on=today)
+    subcontractor_end(subcontractor=sub, actor=None, ended_on=today)
+    data = builder.gather(cast.practice, today, today - timedelta(days=30))
+    page = html.unescape(
+        render_to_string(
+            "binder/binder.html",
+            {"data": data, "site_url": "", "footer_name": ""}
+            | {"part": "vendors", "group": data.vendors, "first_group": True},
+        )
+    )
+    assert "Dana Former" in page and f"(former contact, until {today:%Y-%m-%d})" in page
+    assert "Offsite Scans LLC" in page
+    assert f"(former subcontractor, until {today:%Y-%m-%d})" in page
