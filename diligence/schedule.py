@@ -61,9 +61,10 @@ EVIDENCE_VALIDITY: dict[str, Validity] = {
     "soc2_type2": Validity(
         12,
         "the end of the audit period",
-        "A SOC 2 Type II report describes controls over a past period (AICPA SOC 2); user "
-        "entities treat it as current for 12 months after the period ends. A bridge letter "
-        f"from the vendor extends it by the months it covers, {BRIDGE_LETTER_MAX_MONTHS} at most.",
+        "A SOC 2 Type II report describes controls over a past period (AICPA SOC 2); common "
+        "practice (HIPAA sets no period) treats it as current for 12 months after the period "
+        "ends. A bridge letter from the vendor extends it by the months it covers, "
+        f"{BRIDGE_LETTER_MAX_MONTHS} at most.",
     ),
     "hitrust": Validity(
         24,
