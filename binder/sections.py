@@ -18,6 +18,7 @@ from baas.models import (
 from baas.provisions import BY_KEY
 from baas.services import reference_agreement
 from diligence import schedule
+from diligence.controls import control_severity
 from diligence.models import (
     ControlAnswer,
     DispositionCertificate,
@@ -131,6 +132,11 @@ def oversight_section(data, by_id, moment):
         # The validity by kind (``diligence.schedule``), on the binder's date.
         r.valid_through = schedule.evidence_valid_through(r.as_evidence())
         r.stale_on_date = r.valid_through < data.as_of
+        vendor_file = by_id.get(r.vendor_id)
+        tier = vendor_file.vendor.tier if vendor_file else ""
+        for c in controls.get(r.pk, []):
+            # The vendor page's rule (``diligence.controls``), at the tier of the binder's date.
+            c.severity = control_severity(tier, c.answer)
         records.setdefault(r.vendor_id, []).append((r, controls.get(r.pk, []), files.get(r.pk, [])))
     review_rows = sorted(
         rows_as_of(VendorReview, practice, moment),

@@ -74,3 +74,28 @@ def test_medium_tier_vendor_gets_control_findings_at_a_lower_severity(cast, logi
     assert "Backups tested by restore" in findings
     assert "Warning" in findings and "Critical" not in findings
     assert "MFA for remote" not in findings
+
+
+def test_the_binder_grades_control_answers_with_the_same_rule(cast):
+    import html
+    from datetime import timedelta
+
+    from django.template.loader import render_to_string
+
+    from binder import builder
+
+    vendor = VendorFactory(organization=cast.practice)
+    assert vendor.tier == "medium"
+    _answers(vendor, backups_restore_tested="no", mfa="partial", edr="yes")
+    today = cast.practice.today()
+    data = builder.gather(cast.practice, today, today - timedelta(days=30))
+    page = html.unescape(
+        render_to_string(
+            "binder/binder.html",
+            {"data": data, "site_url": "", "footer_name": ""}
+            | {"part": "vendors", "group": data.vendors, "first_group": True},
+        )
+    )
+    assert "Warning" in page.split("Backups tested by restore")[1].split("</tr>")[0]
+    assert "Info" in page.split("MFA for remote and privileged access")[1].split("</tr>")[0]
+    assert "Endpoint detection and response</td><td>Yes</td><td>—" in page
