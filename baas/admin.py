@@ -1,14 +1,15 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from oversight.admin import KeptRecordAdmin
+
 from .models import AgreementDocument, Amendment, BusinessAssociateAgreement, ChecklistItem
 from .services import vendor_baa_refresh
 
 
-class ChecklistInline(admin.TabularInline):
+class ChecklistInline(KeptRecordAdmin, admin.TabularInline):
     model = ChecklistItem
     extra = 0
-    can_delete = False
     fields = ["provision", "state", "note", "reviewed_by", "reviewed_at"]
     readonly_fields = ["provision", "reviewed_by", "reviewed_at"]
 
@@ -16,10 +17,9 @@ class ChecklistInline(admin.TabularInline):
         return False
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(KeptRecordAdmin, admin.TabularInline):
     model = AgreementDocument
     extra = 0
-    can_delete = False
     fields = ["original_name", "kind", "size", "sha256", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
 
@@ -28,7 +28,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(BusinessAssociateAgreement)
-class AgreementAdmin(SimpleHistoryAdmin):
+class AgreementAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = [
         "vendor",
         "organization",
@@ -53,7 +53,7 @@ class AgreementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AgreementDocument)
-class AgreementDocumentAdmin(SimpleHistoryAdmin):
+class AgreementDocumentAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = ["original_name", "agreement", "organization", "kind", "size", "uploaded_at"]
     list_filter = ["organization", "kind"]
     search_fields = ["original_name", "agreement__vendor__name", "sha256"]
@@ -76,7 +76,7 @@ class AgreementDocumentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ChecklistItem)
-class ChecklistItemAdmin(SimpleHistoryAdmin):
+class ChecklistItemAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = ["agreement", "provision", "state", "reviewed_by", "reviewed_at"]
     list_filter = ["organization", "state", "provision"]
     search_fields = ["agreement__vendor__name"]
@@ -87,7 +87,7 @@ class ChecklistItemAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(SimpleHistoryAdmin):
+class AmendmentAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = ["agreement", "organization", "amended_on"]
     list_filter = ["organization"]
     raw_id_fields = ["agreement", "document", "created_by"]

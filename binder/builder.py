@@ -102,6 +102,14 @@ class BinderData:
     prepared_role: str = ""
     prepared_on: date | None = None
 
+    @property
+    def evidence_validity(self) -> list:
+        """How long each kind of evidence stays valid (``diligence.schedule``), for the policy."""
+        from diligence.choices import DiligenceKind
+        from diligence.schedule import validity_of
+
+        return [(label, validity_of(kind)) for kind, label in DiligenceKind.choices]
+
 
 def _end_of(day: date, tz) -> datetime:
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), tz)

@@ -17,6 +17,8 @@ from baas.models import (
 )
 from baas.provisions import BY_KEY
 from baas.services import reference_agreement
+from diligence import schedule
+from diligence.controls import control_severity
 from diligence.models import (
     ControlAnswer,
     DispositionCertificate,
@@ -139,12 +141,23 @@ def oversight_section(data, by_id, moment):
     )
     prefetch_related_objects(record_rows, "reviewer__user")
     controls = by_key(
-        sorted(rows_as_of(ControlAnswer, practice, moment), key=lambda c: (c.control, c.pk)),
+        sorted(
+            (c for c in rows_as_of(ControlAnswer, practice, moment) if c.superseded_at is None),
+            key=lambda c: (c.control, c.pk),
+        ),
         "record_id",
     )
     files = _documents(EvidenceFile, practice, moment, "record_id")
     records: dict[int, list] = {}
     for r in record_rows:
+        # The validity by kind (``diligence.schedule``), on the binder's date.
+        r.valid_through = schedule.evidence_valid_through(r.as_evidence())
+        r.stale_on_date = r.valid_through < data.as_of
+        vendor_file = by_id.get(r.vendor_id)
+        tier = vendor_file.vendor.tier if vendor_file else ""
+        for c in controls.get(r.pk, []):
+            # The vendor page's rule (``diligence.controls``), at the tier of the binder's date.
+            c.severity = control_severity(tier, c.answer)
         records.setdefault(r.vendor_id, []).append((r, controls.get(r.pk, []), files.get(r.pk, [])))
     review_rows = sorted(
         rows_as_of(VendorReview, practice, moment),

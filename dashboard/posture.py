@@ -109,7 +109,7 @@ AGREEMENT_FIGURES = {
 QUEUE_FIGURES = {
     "reviews_overdue": ("Periodic reviews overdue", {"kind": due.DueKind.REVIEW, "overdue": "1"}),
     "evidence_stale": (
-        "Diligence evidence gone stale",
+        "Diligence evidence stale or overdue for renewal",
         {"kind": due.DueKind.EVIDENCE, "overdue": "1"},
     ),
     "actions_overdue": (

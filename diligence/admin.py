@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from oversight.admin import KeptRecordAdmin
+
 from .models import (
     ControlAnswer,
     DispositionCertificate,
@@ -13,21 +15,20 @@ from .models import (
 )
 
 
-class ControlAnswerInline(admin.TabularInline):
+class ControlAnswerInline(KeptRecordAdmin, admin.TabularInline):
     model = ControlAnswer
     extra = 0
 
 
-class EvidenceFileInline(admin.TabularInline):
+class EvidenceFileInline(KeptRecordAdmin, admin.TabularInline):
     model = EvidenceFile
     extra = 0
     fields = ["original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
-    can_delete = False
 
 
 @admin.register(DueDiligenceRecord)
-class DueDiligenceRecordAdmin(SimpleHistoryAdmin):
+class DueDiligenceRecordAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = ["vendor", "kind", "performed_on", "valid_until", "outcome", "organization"]
     list_filter = ["kind", "outcome", "organization"]
     search_fields = ["vendor__name"]
@@ -36,7 +37,7 @@ class DueDiligenceRecordAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(VendorReview)
-class VendorReviewAdmin(SimpleHistoryAdmin):
+class VendorReviewAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = ["vendor", "reviewed_on", "outcome", "next_due_on", "organization"]
     list_filter = ["outcome", "organization"]
     search_fields = ["vendor__name"]
@@ -44,23 +45,22 @@ class VendorReviewAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FollowUpAction)
-class FollowUpActionAdmin(SimpleHistoryAdmin):
+class FollowUpActionAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = ["vendor", "description", "due_on", "status", "organization"]
     list_filter = ["status", "organization"]
     search_fields = ["vendor__name", "description"]
     raw_id_fields = ["vendor", "record", "review", "owner"]
 
 
-class CertificateInline(admin.TabularInline):
+class CertificateInline(KeptRecordAdmin, admin.TabularInline):
     model = DispositionCertificate
     extra = 0
     fields = ["original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
-    can_delete = False
 
 
 @admin.register(Offboarding)
-class OffboardingAdmin(SimpleHistoryAdmin):
+class OffboardingAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = ["vendor", "started_on", "disposition", "closed_on", "organization"]
     list_filter = ["disposition", "organization"]
     raw_id_fields = ["vendor"]
@@ -68,7 +68,7 @@ class OffboardingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(VendorSchedule)
-class VendorScheduleAdmin(SimpleHistoryAdmin):
+class VendorScheduleAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = ["vendor", "next_review_due", "last_review_on", "organization"]
     list_filter = ["organization"]
     raw_id_fields = ["vendor"]

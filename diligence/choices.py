@@ -49,8 +49,8 @@ class Answer(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
-# An answer that is a finding on a critical- or high-tier vendor.
-FINDING_ANSWERS = (Answer.NO, Answer.UNKNOWN)
+# Tiers that need a satisfactory diligence record before going active (``activation.py``).
+# Which control answers are findings, per tier: ``controls.py``.
 FINDING_TIERS = ("critical", "high")
 
 

@@ -123,9 +123,11 @@ def seed(demo: DemoPractice) -> None:
         demo,
         ehr,
         DiligenceKind.SOC2,
-        months(11) - timedelta(days=10),
+        months(9),
         DiligenceOutcome.SATISFACTORY,
-        period_covered="Twelve months to the report date",
+        # Valid 12 months from the end of the audit period, not from the day received.
+        period_end=months(11) - timedelta(days=10),
+        period_covered="Twelve months",
         summary="SOC 2 Type II, unqualified opinion; complementary user controls reviewed.",
         controls={**ALL_YES, Control.EDR: (Answer.UNKNOWN, "Not covered by the report")},
         file="chartwell-soc2-type2.pdf",

@@ -73,11 +73,18 @@ def review_items(org_ids, today: date, rules):
 
 
 def evidence_items(org_ids, today: date, rules):
+    """Evidence that is stale, goes stale soon, or that the tier asks to renew: the exact rule
+    is ``schedule.evidence_due``; the query only narrows the rows with indexed dates."""
     all_rules = _all_rules(org_ids, rules)
     horizon = today + timedelta(days=_soon(org_ids, rules))
-    shortest = min((r.evidence_valid_months for r in all_rules), default=12)
-    # Without a stated end, evidence performed after this date is valid past the horizon.
-    performed_cutoff = schedule.add_months(horizon, -shortest)
+    shortest = min(
+        [*(r.evidence_valid_months for r in all_rules), schedule.SHORTEST_VALIDITY_MONTHS]
+    )
+    # Evidence performed (or a SOC 2 period ended) after these dates is valid past the
+    # horizon. A few days of slack for month ends (Feb 29 + 12 months is Feb 28).
+    slack = timedelta(days=4)
+    performed_cutoff = schedule.add_months(horizon, -shortest) + slack
+    period_cutoff = schedule.add_months(horizon, -schedule.validity_of("soc2_type2").months) + slack
     newer = DueDiligenceRecord.objects.filter(
         vendor=OuterRef("vendor"),
         kind=OuterRef("kind"),
@@ -94,7 +101,8 @@ def evidence_items(org_ids, today: date, rules):
         )
         .filter(
             Q(valid_until__lte=horizon)
-            | Q(valid_until__isnull=True, performed_on__lte=performed_cutoff)
+            | Q(period_end__lte=period_cutoff)
+            | Q(performed_on__lte=performed_cutoff)
         )
         .filter(~Exists(newer))
         .select_related("vendor")
@@ -102,23 +110,30 @@ def evidence_items(org_ids, today: date, rules):
     for record in rows:
         vendor = record.vendor
         tier_rules = rules[vendor.organization_id][vendor.tier]
-        evidence = schedule.Evidence(
-            record.id, record.kind, record.performed_on, record.valid_until
-        )
-        due = schedule.evidence_due(evidence, today, tier_rules)
+        due = schedule.evidence_due(record.as_evidence(), today, tier_rules)
         if due.state == DueState.OK:
             continue
-        label = record.get_kind_display().split(" (")[0]
         yield _item(
             DueKind.EVIDENCE,
             f"evidence:{record.id}",
-            due.expires_on,
+            due.due_on,
             vendor,
-            f"{label} {'is stale' if due.state == DueState.OVERDUE else 'goes stale soon'}",
+            evidence_title(record.get_kind_display().split(" (")[0], due),
             reverse("diligence_create", args=[vendor.id]) + f"?kind={record.kind}",
             vendor.owner_id,
             due.state,
         )
+
+
+def evidence_title(label: str, due: schedule.EvidenceDue) -> str:
+    """What the work queue, the reminder email and the vendor page say about the evidence."""
+    if due.stale:
+        return f"{label} is stale"
+    if due.requested_by_tier:
+        if due.state == DueState.OVERDUE:
+            return f"Fresh {label} overdue (asked for on this tier's cadence)"
+        return f"Fresh {label} due (asked for on this tier's cadence)"
+    return f"{label} goes stale soon"
 
 
 def action_items(org_ids, today: date, rules):

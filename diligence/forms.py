@@ -3,9 +3,10 @@ from django import forms
 from oversight.models import Membership
 from oversight.stale import StaleSaveCheck
 
-from .choices import ActionStatus, Answer, Control, ReviewOutcome
+from . import schedule
+from .choices import ActionStatus, Answer, Control, DiligenceKind, ReviewOutcome
 from .models import DueDiligenceRecord, FollowUpAction, Offboarding, VendorReview
-from .services import practice_today, review_record_facts
+from .services import evidence_date_errors, practice_today, review_record_facts
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -46,6 +47,8 @@ class DiligenceRecordForm(StaleSaveCheck, forms.ModelForm):
             "kind",
             "performed_on",
             "period_covered",
+            "period_end",
+            "bridge_until",
             "valid_until",
             "reviewer",
             "outcome",
@@ -54,6 +57,8 @@ class DiligenceRecordForm(StaleSaveCheck, forms.ModelForm):
         ]
         widgets = {
             "performed_on": DATE,
+            "period_end": DATE,
+            "bridge_until": DATE,
             "valid_until": DATE,
             "summary": forms.Textarea(attrs={"rows": 3}),
             "exceptions": forms.Textarea(attrs={"rows": 2}),
@@ -65,7 +70,7 @@ class DiligenceRecordForm(StaleSaveCheck, forms.ModelForm):
         _members(self, "reviewer", organization)
         answers = {}
         if self.instance.pk:
-            answers = {a.control: a for a in self.instance.controls.all()}
+            answers = {a.control: a for a in self.instance.controls.filter(superseded_at=None)}
         for control, label in Control.choices:
             existing = answers.get(control)
             self.fields[f"control_{control}"] = forms.ChoiceField(
@@ -89,6 +94,15 @@ class DiligenceRecordForm(StaleSaveCheck, forms.ModelForm):
             self.add_error("performed_on", "The date performed cannot be in the future.")
         if performed and until and until < performed:
             self.add_error("valid_until", "'Valid until' cannot be before the date performed.")
+        for field, message in evidence_date_errors(
+            kind=cleaned.get("kind"),
+            performed_on=performed,
+            period_end=cleaned.get("period_end"),
+            bridge_until=cleaned.get("bridge_until"),
+            valid_until=until,
+        ).items():
+            if field not in self.errors:
+                self.add_error(field, message)
         return cleaned
 
     @property
@@ -103,6 +117,11 @@ class DiligenceRecordForm(StaleSaveCheck, forms.ModelForm):
 
     def record_fields(self):
         return [self[name] for name in self.Meta.fields]
+
+    @staticmethod
+    def validity_rows():
+        """How long each kind of evidence stays valid (``schedule.EVIDENCE_VALIDITY``)."""
+        return [(label, schedule.validity_of(kind)) for kind, label in DiligenceKind.choices]
 
     def control_rows(self):
         return [(self[f"control_{c}"], self[f"note_{c}"]) for c in Control.values]

@@ -22,6 +22,7 @@ from .choices import (
     Disposition,
     ReviewOutcome,
 )
+from .schedule import Evidence
 
 
 class DueDiligenceRecord(TenantModel):
@@ -35,10 +36,27 @@ class DueDiligenceRecord(TenantModel):
     period_covered = models.CharField(
         max_length=120, blank=True, help_text="For example 'Jan 1 - Dec 31, 2025' for a SOC 2."
     )
+    # A SOC 2 report is valid for 12 months from the end of its audit period, not from the day
+    # it was received (``diligence.schedule.EVIDENCE_VALIDITY``).
+    period_end = models.DateField(
+        "audit period ended on",
+        null=True,
+        blank=True,
+        help_text="SOC 2: the last day of the period the report covers (required).",
+    )
+    bridge_until = models.DateField(
+        "bridge letter covers until",
+        null=True,
+        blank=True,
+        help_text="SOC 2: the last day a bridge (gap) letter from the vendor covers, if any. "
+        "It extends the report by the months it covers, 3 at most.",
+    )
     valid_until = models.DateField(
         null=True,
         blank=True,
-        help_text="Leave empty to use the policy's evidence validity for the vendor's tier.",
+        help_text="The stated expiry, if any: a certificate's expiry, or the insurance "
+        "policy's expiry (required for an insurance certificate). Leave empty to use the "
+        "kind's validity.",
     )
     reviewer = models.ForeignKey(
         Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -67,6 +85,11 @@ class DueDiligenceRecord(TenantModel):
                 name="diligence_org_performed",
                 condition=Q(archived_at__isnull=True),
             ),
+            models.Index(
+                fields=["organization", "period_end"],
+                name="diligence_org_period_end",
+                condition=Q(archived_at__isnull=True, period_end__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -74,7 +97,19 @@ class DueDiligenceRecord(TenantModel):
                 | Q(valid_until__gte=models.F("performed_on")),
                 name="diligence_valid_after_performed",
                 violation_error_message="'Valid until' cannot be before the date performed.",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__isnull=True) | Q(period_end__lte=models.F("performed_on")),
+                name="diligence_period_end_before_received",
+                violation_error_message="The audit period cannot end after the report was "
+                "received.",
+            ),
+            models.CheckConstraint(
+                condition=Q(bridge_until__isnull=True)
+                | Q(period_end__isnull=False, bridge_until__gt=models.F("period_end")),
+                name="diligence_bridge_after_period_end",
+                violation_error_message="A bridge letter covers days after the audit period ended.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -83,6 +118,17 @@ class DueDiligenceRecord(TenantModel):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    def as_evidence(self) -> Evidence:
+        """The plain facts ``diligence.schedule`` dates this evidence from."""
+        return Evidence(
+            self.id,
+            self.kind,
+            self.performed_on,
+            self.valid_until,
+            period_end=self.period_end,
+            bridge_until=self.bridge_until,
+        )
 
 
 class EvidenceFile(StoredFile):
@@ -97,8 +143,11 @@ class EvidenceFile(StoredFile):
 
 
 class ControlAnswer(TenantModel):
-    """One line of a security-controls checklist. "No" or "unknown" on a critical- or
-    high-tier vendor is a finding (shown on the vendor page)."""
+    """One line of a security-controls checklist. Which answers are findings, by tier:
+    ``diligence/controls.py`` (shown on the vendor page).
+
+    A changed or withdrawn answer is superseded, never deleted (164.316(b)(2)(i),
+    164.530(j)(2)): the old row keeps what was answered and gets ``superseded_at``."""
 
     record = models.ForeignKey(
         DueDiligenceRecord, on_delete=models.CASCADE, related_name="controls"
@@ -106,6 +155,7 @@ class ControlAnswer(TenantModel):
     control = models.CharField(max_length=32, choices=Control.choices)
     answer = models.CharField(max_length=8, choices=Answer.choices)
     note = models.CharField(max_length=500, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -114,6 +164,7 @@ class ControlAnswer(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["record", "control"],
+                condition=Q(superseded_at__isnull=True),
                 name="control_answer_once_per_record",
                 violation_error_message="This control is already answered for this record.",
             )

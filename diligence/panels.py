@@ -15,7 +15,8 @@ from vendors.choices import RelationshipStatus
 from vendors.panels import register
 
 from . import schedule
-from .choices import FINDING_ANSWERS, FINDING_TIERS, ActionStatus
+from .choices import ActionStatus
+from .controls import SEVERITY_ORDER, control_severity
 from .models import (
     ControlAnswer,
     DueDiligenceRecord,
@@ -46,7 +47,11 @@ def oversight_panel(request, vendor) -> dict:
         DueDiligenceRecord.objects.filter(vendor=vendor)
         .select_related("reviewer__user")
         .prefetch_related(
-            "files", Prefetch("controls", queryset=ControlAnswer.objects.order_by("id"))
+            "files",
+            Prefetch(
+                "controls",
+                queryset=ControlAnswer.objects.filter(superseded_at=None).order_by("id"),
+            ),
         )
     )
     reviews = list(VendorReview.objects.filter(vendor=vendor).select_related("reviewer__user"))
@@ -58,7 +63,7 @@ def oversight_panel(request, vendor) -> dict:
     tier_changes = list(vendor.tier_changes.select_related("changed_by"))
 
     live = [r for r in records if not r.is_archived]
-    evidence = [schedule.Evidence(r.id, r.kind, r.performed_on, r.valid_until) for r in live]
+    evidence = [r.as_evidence() for r in live]
     current_ids = {e.id for e in schedule.current_evidence(evidence)}
     evidence_state = {}
     if vendor.status in schedule.ENGAGED and vendor.needs_baa:
@@ -69,14 +74,16 @@ def oversight_panel(request, vendor) -> dict:
         record.is_current = record.id in current_ids
         record.due = evidence_state.get(record.id)
 
+    # Findings from the current record of each kind (``diligence/controls.py``).
     findings = []
-    if vendor.tier in FINDING_TIERS:
-        for record in live:
-            if record.id not in current_ids:
-                continue
-            for answer in record.controls.all():
-                if answer.answer in FINDING_ANSWERS:
-                    findings.append((record, answer))
+    for record in live:
+        if record.id not in current_ids:
+            continue
+        for answer in record.controls.all():
+            severity = control_severity(vendor.tier, answer.answer)
+            if severity is not None:
+                findings.append((record, answer, severity))
+    findings.sort(key=lambda f: SEVERITY_ORDER[f[2]])
 
     for action in actions:
         action.overdue = action.status == ActionStatus.OPEN and action.due_on < today

@@ -14,9 +14,13 @@ The rules (a reviewer should find each here):
   moment: the new tier's interval applies, and a review that the new, stricter policy would have
   wanted *before* the change falls due on the day of the change (not retroactively overdue).
   The first classification of a new vendor is not a change.
-- **Evidence.** A piece of diligence evidence is valid until its stated end ("valid until",
-  e.g. an ISO 27001 certificate's expiry); without one, for ``evidence_valid_months`` of the
-  tier after it was performed or received (a SOC 2 report older than 12 months is stale). Only
+- **Evidence.** How long a piece of evidence stays valid depends on its *kind*, never on the
+  tier (``EVIDENCE_VALIDITY`` below, each entry with its reason): a SOC 2 report is measured
+  from the end of its audit period, 12 months at most, plus what a bridge letter covers (3
+  months at most); an insurance certificate until the policy's expiry; a stated expiry earlier
+  than the kind's maximum wins. The *tier* decides how often the practice asks for fresh
+  evidence (``TierRules.evidence_valid_months``, "ask for fresh evidence every"): a fresh copy
+  is due at the earlier of the day the evidence goes stale and the tier's request date. Only
   the newest record of each kind counts: a new SOC 2 report replaces last year's.
 - **Offboarding.** A vendor being offboarded still holds the practice's PHI until it is returned
   or destroyed (164.504(e)(2)(ii)(J)), so its offboarding falls due from the day offboarding
@@ -46,8 +50,82 @@ DILIGENCE_FIRST_TIERS = ("critical", "high")
 class Evidence:
     id: int
     kind: str
-    performed_on: date
-    valid_until: date | None = None
+    performed_on: date  # performed or received
+    valid_until: date | None = None  # a stated expiry (certificate, insurance policy)
+    period_end: date | None = None  # SOC 2: the last day of the audit period
+    bridge_until: date | None = None  # SOC 2: the last day a bridge letter covers
+
+
+@dataclass(frozen=True)
+class Validity:
+    """How long one kind of evidence stays valid, and why."""
+
+    months: int | None  # the most it stays valid; None: until its stated expiry
+    measured_from: str  # what the months count from, in words
+    reason: str
+    needs_stated_expiry: bool = False
+
+
+# Months a bridge (gap) letter may add to a SOC 2 report, at most.
+BRIDGE_LETTER_MAX_MONTHS = 3
+# Without a stated expiry, evidence of a kind with ``months=None`` is valid this long.
+FALLBACK_MONTHS = 12
+
+EVIDENCE_VALIDITY: dict[str, Validity] = {
+    "soc2_type2": Validity(
+        12,
+        "the end of the audit period",
+        "A SOC 2 Type II report describes controls over a past period (AICPA SOC 2); common "
+        "practice (HIPAA sets no period) treats it as current for 12 months after the period "
+        "ends. A bridge letter from the vendor extends it by the months it covers, "
+        f"{BRIDGE_LETTER_MAX_MONTHS} at most.",
+    ),
+    "hitrust": Validity(
+        24,
+        "the certification date",
+        "A HITRUST r2 certification is valid for two years, with an interim assessment after "
+        "one; i1 and e1 certifications last one year: enter the stated expiry.",
+    ),
+    "iso27001": Validity(
+        36,
+        "the certification date",
+        "ISO/IEC 27001 certificates run a three-year cycle (ISO/IEC 17021-1) with yearly "
+        "surveillance audits; the certificate's stated expiry applies when earlier.",
+    ),
+    "pentest": Validity(
+        12,
+        "the test date",
+        "A penetration test shows the systems as they were: common practice (and the proposed "
+        "Security Rule update, 90 FR 898, not final) is a new test at least every 12 months.",
+    ),
+    "cyber_insurance": Validity(
+        None,
+        "the policy's expiry date",
+        "An insurance certificate proves coverage only until the policy expires; without an "
+        f"expiry date it is treated as a one-year policy ({FALLBACK_MONTHS} months).",
+        needs_stated_expiry=True,
+    ),
+    "questionnaire": Validity(
+        12,
+        "the date received",
+        "A security questionnaire is the vendor's own answer at a point in time; common "
+        "practice is to renew it every year.",
+    ),
+    "safeguards_verification": Validity(
+        12,
+        "the date received",
+        "The proposed Security Rule update (90 FR 898, not final) would require a written "
+        "verification of the business associate's technical safeguards at least every 12 months.",
+    ),
+    "other": Validity(12, "the date received", "Treated as valid for one year."),
+}
+
+# The shortest validity of any kind (the evidence provider's query prefilter).
+SHORTEST_VALIDITY_MONTHS = min(v.months or FALLBACK_MONTHS for v in EVIDENCE_VALIDITY.values())
+
+
+def validity_of(kind: str) -> Validity:
+    return EVIDENCE_VALIDITY.get(kind, EVIDENCE_VALIDITY["other"])
 
 
 @dataclass(frozen=True)
@@ -84,8 +162,15 @@ class Dated:
 @dataclass(frozen=True)
 class EvidenceDue:
     evidence: Evidence
-    expires_on: date
-    state: DueState
+    expires_on: date  # the last valid day, by kind (``evidence_valid_through``)
+    state: DueState  # of ``due_on``
+    due_on: date  # a fresh copy is due: expiry or the tier's request date, the earlier
+    stale: bool = False  # past its validity (not merely due to be asked for again)
+
+    @property
+    def requested_by_tier(self) -> bool:
+        """Due because the tier asks for fresh evidence before the current one expires."""
+        return self.due_on < self.expires_on
 
 
 @dataclass(frozen=True)
@@ -126,10 +211,33 @@ def next_review_due(facts: VendorFacts, rules: TierRules) -> date | None:
     return due
 
 
-def evidence_expires_on(evidence: Evidence, rules: TierRules) -> date:
+def evidence_valid_through(evidence: Evidence) -> date:
+    """The last day ``evidence`` is valid, by its kind alone (``EVIDENCE_VALIDITY``)."""
+    validity = validity_of(evidence.kind)
+    if evidence.kind == "soc2_type2":
+        start = evidence.period_end or evidence.performed_on
+        end = _plus_months(start, validity.months or FALLBACK_MONTHS)
+        if evidence.period_end and evidence.bridge_until and evidence.bridge_until > start:
+            # The bridge letter extends by the span it covers, up to the maximum.
+            covered = min(evidence.bridge_until, _plus_months(start, BRIDGE_LETTER_MAX_MONTHS))
+            end = _plus_months(covered, validity.months or FALLBACK_MONTHS)
+    elif validity.months is None:
+        end = evidence.valid_until or _plus_months(evidence.performed_on, FALLBACK_MONTHS)
+    else:
+        end = _plus_months(evidence.performed_on, validity.months)
     if evidence.valid_until is not None:
-        return evidence.valid_until
+        end = min(end, evidence.valid_until)  # a stated earlier expiry wins
+    return end
+
+
+def evidence_request_on(evidence: Evidence, rules: TierRules) -> date:
+    """When the tier's policy asks for fresh evidence ("ask for fresh evidence every")."""
     return _plus_months(evidence.performed_on, rules.evidence_valid_months)
+
+
+def evidence_expires_on(evidence: Evidence, rules: TierRules) -> date:
+    """When a fresh copy is due: the evidence goes stale, or the tier asks again, earlier."""
+    return min(evidence_valid_through(evidence), evidence_request_on(evidence, rules))
 
 
 def current_evidence(evidence) -> list[Evidence]:
@@ -144,8 +252,15 @@ def current_evidence(evidence) -> list[Evidence]:
 
 def evidence_due(evidence: Evidence, today: date, rules: TierRules) -> EvidenceDue:
     # ``expires_on`` is the last valid day: the evidence is stale (overdue) the day after.
-    expires = evidence_expires_on(evidence, rules)
-    return EvidenceDue(evidence, expires, due_state(expires, today, rules.due_soon_days))
+    valid_through = evidence_valid_through(evidence)
+    due = min(valid_through, evidence_request_on(evidence, rules))
+    return EvidenceDue(
+        evidence,
+        valid_through,
+        due_state(due, today, rules.due_soon_days),
+        due,
+        stale=valid_through < today,
+    )
 
 
 def vendor_due(facts: VendorFacts, today: date, rules: TierRules) -> VendorDue:

@@ -108,6 +108,30 @@ def schedules_refresh_for_tier(*, organization_id: int, tier: str) -> int:
 # --- diligence ---------------------------------------------------------------------------------
 
 
+def evidence_date_errors(*, kind, performed_on, period_end, bridge_until, valid_until) -> dict:
+    """What the dates of a diligence record lack for its kind's validity
+    (``schedule.EVIDENCE_VALIDITY``): a SOC 2 report needs the end of its audit period, an
+    insurance certificate the policy's expiry."""
+    errors = {}
+    if kind == DiligenceKind.SOC2 and period_end is None:
+        errors["period_end"] = (
+            "Enter the last day of the audit period: a SOC 2 report is valid for 12 months "
+            "from the end of the period it covers."
+        )
+    if period_end and performed_on and period_end > performed_on:
+        errors["period_end"] = "The audit period cannot end after the report was received."
+    if bridge_until is not None:
+        if kind != DiligenceKind.SOC2:
+            errors["bridge_until"] = "A bridge letter only extends a SOC 2 report."
+        elif period_end and bridge_until <= period_end:
+            errors["bridge_until"] = "A bridge letter covers days after the audit period ended."
+    if kind == DiligenceKind.CYBER_INSURANCE and valid_until is None:
+        errors["valid_until"] = (
+            "Enter the policy's expiry date: the certificate proves coverage only until then."
+        )
+    return errors
+
+
 @transaction.atomic
 def diligence_record_save(
     *,
@@ -131,16 +155,36 @@ def diligence_record_save(
         raise ValidationError({"performed_on": "The date performed cannot be in the future."})
     if record.valid_until and record.valid_until < record.performed_on:
         raise ValidationError({"valid_until": "'Valid until' cannot be before the date performed."})
+    dates = evidence_date_errors(
+        kind=record.kind,
+        performed_on=record.performed_on,
+        period_end=record.period_end,
+        bridge_until=record.bridge_until,
+        valid_until=record.valid_until,
+    )
+    if dates:
+        raise ValidationError(dates)
     record.save()
+    current = {
+        a.control: a for a in ControlAnswer.objects.filter(record=record, superseded_at=None)
+    }
+    now = timezone.now()
     for control, (answer, note) in (controls or {}).items():
-        if not answer:
-            ControlAnswer.objects.filter(record=record, control=control).delete()
+        existing = current.get(control)
+        if existing is not None and (existing.answer, existing.note) == (answer, note):
             continue
-        ControlAnswer.objects.update_or_create(
-            record=record,
-            control=control,
-            defaults={"organization": record.organization, "answer": answer, "note": note},
-        )
+        if existing is not None:
+            # Superseded, never deleted: the earlier answer stays on the record.
+            existing.superseded_at = now
+            existing.save(update_fields=["superseded_at"])
+        if answer:
+            ControlAnswer.objects.create(
+                organization=record.organization,
+                record=record,
+                control=control,
+                answer=answer,
+                note=note,
+            )
     for upload in uploads:
         evidence_add(record=record, upload=upload, actor=actor)
     return record

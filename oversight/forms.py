@@ -82,7 +82,10 @@ class TierPolicyForm(forms.Form):
         help_text="Comma-separated, for example 90, 60, 30, 7.",
     )
     evidence_valid_months = forms.IntegerField(
-        label="Diligence evidence valid (months)", min_value=1, max_value=120
+        label="Ask for fresh diligence evidence every (months)",
+        help_text="How long evidence stays valid depends on its kind, not the tier.",
+        min_value=1,
+        max_value=120,
     )
     resend_days = forms.IntegerField(
         label="Re-send overdue items every (days)", min_value=1, max_value=365

@@ -218,7 +218,11 @@ class TierPolicy(TenantModel):
     tier = models.CharField(max_length=8)
     review_interval_months = models.PositiveSmallIntegerField("full review every (months)")
     expiry_warning_days = models.JSONField("BAA expiry warnings (days before)")
-    evidence_valid_months = models.PositiveSmallIntegerField("diligence evidence valid (months)")
+    # How often fresh diligence evidence is asked for. How long evidence stays valid depends on
+    # its kind, not the tier (``diligence.schedule.EVIDENCE_VALIDITY``).
+    evidence_valid_months = models.PositiveSmallIntegerField(
+        "ask for fresh diligence evidence every (months)"
+    )
     resend_days = models.PositiveSmallIntegerField("re-send overdue items every (days)")
     escalate_days = models.PositiveSmallIntegerField("escalate to admins after (days overdue)")
     certificate_days = models.PositiveSmallIntegerField(

@@ -17,6 +17,8 @@ from dateutil.relativedelta import relativedelta
 class TierRules:
     review_interval_months: int
     expiry_warning_days: tuple[int, ...]  # sorted, largest first: (120, 90, 60, 30, 14, 7)
+    # How often fresh diligence evidence is asked for; how long evidence stays valid depends
+    # on its kind, not the tier (``diligence.schedule.EVIDENCE_VALIDITY``).
     evidence_valid_months: int
     resend_days: int
     escalate_days: int

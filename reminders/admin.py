@@ -1,17 +1,18 @@
 from django.contrib import admin
 
+from oversight.admin import KeptRecordAdmin
+
 from .models import DeliveryAttempt, Reminder, SweepError
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(KeptRecordAdmin, admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
-    can_delete = False
     readonly_fields = ["at", "ok", "temporary", "smtp_code", "error"]
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(KeptRecordAdmin, admin.ModelAdmin):
     list_display = [
         "vendor_name",
         "title",
@@ -34,6 +35,6 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(SweepError)
-class SweepErrorAdmin(admin.ModelAdmin):
+class SweepErrorAdmin(KeptRecordAdmin, admin.ModelAdmin):
     list_display = ["occurred_on", "organization", "item_key", "vendor_name", "message"]
     list_filter = ["organization"]

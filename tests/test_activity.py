@@ -32,13 +32,13 @@ def test_vendor_change_shows_who_and_old_to_new(cast, login, vendor):
     assert "25000" in text
 
 
-def test_history_of_deleted_contact_is_kept(cast, login, vendor):
+def test_history_of_an_ended_contact_is_kept(cast, login, vendor):
     contact = ContactFactory(vendor=vendor, name="Gone Person")
     client = login(cast.bob)
-    client.post(reverse("contact_delete", args=[vendor.pk, contact.pk]))
+    client.post(reverse("contact_end", args=[vendor.pk, contact.pk]))
     page = client.get(reverse("object_history", args=["vendors", "vendorcontact", contact.pk]))
     assert page.status_code == 200
-    assert "deleted" in page.text and "Gone Person" in page.text
+    assert "Gone Person" in page.text and "no longer a contact since" in page.text.lower()
 
 
 def test_activity_log_filters_by_person_and_type(cast, login, vendor):

@@ -68,10 +68,44 @@ def test_prospective_terminated_and_archived_vendors_have_no_review_item(cast):
 def test_evidence_item_only_for_the_newest_record_of_a_kind(cast, vendor):
     old = DiligenceFactory(vendor=vendor, performed_on=date(2024, 1, 1))
     found = items(cast.practice)
-    assert found[f"evidence:{old.id}"].extra["state"] == "overdue"  # 24 months for medium
-    assert found[f"evidence:{old.id}"].due_date == date(2026, 1, 1)
+    # 12 months for a SOC 2 report whatever the tier (no period end recorded: from receipt).
+    assert found[f"evidence:{old.id}"].extra["state"] == "overdue"
+    assert found[f"evidence:{old.id}"].due_date == date(2025, 1, 1)
+    assert found[f"evidence:{old.id}"].title == "SOC 2 Type II report is stale"
     DiligenceFactory(vendor=vendor, performed_on=date(2026, 5, 1))
     assert not [k for k in items(cast.practice) if k.startswith("evidence:")]
+
+
+def test_a_low_tier_vendors_soc2_report_is_stale_twelve_months_after_its_period_end(cast):
+    vendor = VendorFactory(organization=cast.practice)
+    tier_override_set(vendor=vendor, actor=None, tier="low", reason="Shredding only")
+    # Received in February; the audit period ended on 2025-05-31: stale since 2026-06-01.
+    soc2 = DiligenceFactory(
+        vendor=vendor, performed_on=date(2026, 2, 1), period_end=date(2025, 5, 31)
+    )
+    item = items(cast.practice)[f"evidence:{soc2.id}"]
+    assert item.due_date == date(2026, 5, 31) and item.extra["state"] == "overdue"
+    assert item.title == "SOC 2 Type II report is stale"
+
+
+def test_a_bridge_letter_extends_the_soc2_report_in_the_work_queue(cast, vendor):
+    soc2 = DiligenceFactory(
+        vendor=vendor,
+        performed_on=date(2025, 8, 1),
+        period_end=date(2025, 5, 31),
+        bridge_until=date(2025, 6, 30),
+    )
+    item = items(cast.practice)[f"evidence:{soc2.id}"]
+    assert item.due_date == date(2026, 6, 30) and item.extra["state"] == "due_soon"
+    assert item.title == "SOC 2 Type II report goes stale soon"
+
+
+def test_a_critical_vendor_is_asked_for_a_fresh_certificate_every_twelve_months(cast, vendor):
+    tier_override_set(vendor=vendor, actor=None, tier="critical", reason="Hosts all charts")
+    iso = DiligenceFactory(vendor=vendor, kind="iso27001", performed_on=date(2025, 6, 1))
+    item = items(cast.practice)[f"evidence:{iso.id}"]
+    assert item.due_date == date(2026, 6, 1) and item.extra["state"] == "overdue"
+    assert item.title.startswith("Fresh ISO 27001 certificate overdue")
 
 
 def test_evidence_with_a_stated_end_goes_stale_on_it(cast, vendor):

@@ -181,6 +181,7 @@ def record_data(**extra):
     return {
         "kind": "soc2_type2",
         "performed_on": "2026-05-01",
+        "period_end": "2026-03-31",
         "valid_until": "",
         "outcome": "satisfactory",
         "summary": "Unqualified opinion.",
@@ -207,10 +208,12 @@ def test_manager_records_diligence_with_controls_and_evidence(cast, login, vendo
     }
     page = client.get(vendor.get_absolute_url()).content.decode()
     assert "SOC 2 Type II report" in page and "soc2.pdf" in page
-    # The vendor is medium tier: a "no" is recorded but not a finding.
+    # The vendor is medium tier: a "no" is a finding at the lower severity (warning).
     assert vendor.tier == "medium"
-    assert 'id="control-findings"' not in page
-    assert "2028-05-01" in page  # valid 24 months for a medium-tier vendor
+    findings = page.split('id="control-findings"')[1].split("</div>")[0]
+    assert "MFA for remote and privileged access" in findings and "Warning" in findings
+    # Valid 12 months from the end of the audit period, whatever the tier.
+    assert "2027-03-31" in page and "Audit period ended 2026-03-31" in page
 
 
 @pytest.mark.parametrize(
@@ -242,6 +245,28 @@ def test_upload_over_the_size_limit_is_refused(cast, login, vendor, private_stor
         reverse("diligence_create", args=[vendor.pk]), record_data(files=[pdf_upload()])
     )
     assert "too large" in response.content.decode()
+    assert not DueDiligenceRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"period_end": ""}, "Enter the last day of the audit period"),
+        ({"period_end": "2026-05-02"}, "cannot end after the report was received"),
+        ({"bridge_until": "2026-03-01"}, "covers days after the audit period ended"),
+        (
+            {"kind": "pentest", "period_end": "", "bridge_until": "2026-06-01"},
+            "only extends a SOC 2 report",
+        ),
+        ({"kind": "cyber_insurance", "period_end": ""}, "Enter the policy&#x27;s expiry date"),
+    ],
+)
+def test_evidence_dates_its_kind_needs_are_asked_for(cast, login, vendor, data, message):
+    response = login(cast.bob).post(
+        reverse("diligence_create", args=[vendor.pk]), record_data(**data)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
     assert not DueDiligenceRecord.objects.exists()
 
 

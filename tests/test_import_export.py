@@ -200,7 +200,7 @@ def test_export_takes_every_filter_of_the_list_including_baa_status_and_sort(cas
 
 def test_utf16_csv_with_a_byte_order_mark_imports(cast, login):
     client = login(cast.bob)
-    body = HEADER + "Zoë Transcription,ZT-1,transcription,active,,yes,limited,,low,\n"
+    body = HEADER + "Zoë Transcription,ZT-1,transcription,onboarding,,yes,limited,,low,\n"
     for encoding in ("utf-16", "utf-16-be", "utf-8-sig"):  # utf-16 writes the LE mark
         raw = body.encode(encoding)
         if encoding == "utf-16-be":

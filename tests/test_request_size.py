@@ -83,6 +83,7 @@ def test_a_file_just_over_the_limit_gets_the_field_message(cast, login, vendor, 
         {
             "kind": "soc2_type2",
             "performed_on": "2020-05-01",
+            "period_end": "2019-12-31",
             "outcome": "satisfactory",
             "summary": "Kept.",
             "files": [SimpleUploadedFile("a.pdf", minimal_pdf("x"))],
@@ -100,6 +101,7 @@ def test_a_body_within_the_limit_reaches_the_form(cast, login, vendor, settings)
         {
             "kind": "soc2_type2",
             "performed_on": "2020-05-01",
+            "period_end": "2019-12-31",
             "outcome": "satisfactory",
             "summary": "Report received.",
             "files": [SimpleUploadedFile("soc2.pdf", minimal_pdf("SOC 2"))],

@@ -102,11 +102,67 @@ def test_review_state_on_frozen_dates(today, state):
         assert schedule.vendor_due(f, date.today(), HIGH).review.state == state
 
 
-def test_evidence_without_end_date_is_valid_for_the_tier_months():
+def test_a_soc2_report_stays_valid_twelve_months_whatever_the_tier():
+    # Before: a low-tier vendor's SOC 2 report read valid for 36 months.
     soc2 = Evidence(1, "soc2_type2", date(2025, 6, 1))
-    assert schedule.evidence_expires_on(soc2, HIGH) == date(2026, 6, 1)
-    assert schedule.evidence_expires_on(soc2, MEDIUM) == date(2027, 6, 1)
-    assert schedule.evidence_expires_on(soc2, LOW) == date(2028, 6, 1)
+    for rules in (HIGH, MEDIUM, LOW):
+        assert schedule.evidence_expires_on(soc2, rules) == date(2026, 6, 1)
+    due = schedule.evidence_due(soc2, date(2026, 6, 2), LOW)
+    assert due.stale and due.state == DueState.OVERDUE
+
+
+def test_a_soc2_report_is_measured_from_the_end_of_its_audit_period():
+    # Received in March for the calendar year 2024: stale on 2026-01-01, not in March.
+    soc2 = Evidence(1, "soc2_type2", date(2025, 3, 15), period_end=date(2024, 12, 31))
+    assert schedule.evidence_valid_through(soc2) == date(2025, 12, 31)
+    assert schedule.evidence_due(soc2, date(2026, 1, 1), LOW).stale
+
+
+def test_a_bridge_letter_extends_a_soc2_report_by_what_it_covers_three_months_at_most():
+    end = date(2024, 12, 31)
+    two = Evidence(
+        1, "soc2_type2", date(2025, 3, 15), period_end=end, bridge_until=date(2025, 2, 28)
+    )
+    assert schedule.evidence_valid_through(two) == date(2026, 2, 28)
+    six = Evidence(
+        1, "soc2_type2", date(2025, 3, 15), period_end=end, bridge_until=date(2025, 6, 30)
+    )
+    assert schedule.evidence_valid_through(six) == date(2026, 3, 31)  # 3 months at most
+
+
+@pytest.mark.parametrize(
+    ("kind", "valid_until", "expected"),
+    [
+        ("pentest", None, date(2026, 1, 10)),
+        ("questionnaire", None, date(2026, 1, 10)),
+        ("safeguards_verification", None, date(2026, 1, 10)),
+        ("hitrust", None, date(2027, 1, 10)),
+        ("iso27001", None, date(2028, 1, 10)),
+        ("iso27001", date(2027, 5, 1), date(2027, 5, 1)),  # the certificate's stated expiry
+        ("iso27001", date(2030, 5, 1), date(2028, 1, 10)),  # never beyond the kind's maximum
+        ("cyber_insurance", date(2025, 9, 30), date(2025, 9, 30)),  # the policy's expiry
+        ("cyber_insurance", None, date(2026, 1, 10)),
+    ],
+)
+def test_each_kind_has_its_own_maximum_validity(kind, valid_until, expected):
+    ev = Evidence(1, kind, date(2025, 1, 10), valid_until=valid_until)
+    assert schedule.evidence_valid_through(ev) == expected
+
+
+def test_every_kind_of_evidence_has_a_validity_with_its_reason():
+    from diligence.choices import DiligenceKind
+
+    for kind in DiligenceKind.values:
+        validity = schedule.EVIDENCE_VALIDITY[kind]
+        assert validity.reason and validity.measured_from
+
+
+def test_the_tier_decides_how_often_to_ask_not_how_long_evidence_stays_valid():
+    iso = Evidence(1, "iso27001", date(2025, 1, 10))
+    high = schedule.evidence_due(iso, date(2026, 2, 1), HIGH)
+    assert high.due_on == date(2026, 1, 10) and high.requested_by_tier and not high.stale
+    assert high.expires_on == date(2028, 1, 10)
+    assert schedule.evidence_due(iso, date(2026, 2, 1), MEDIUM).state == DueState.OK
 
 
 def test_stated_valid_until_wins_over_the_policy():
@@ -141,7 +197,7 @@ def test_only_the_newest_record_of_each_kind_counts():
 
 
 def test_evidence_follows_the_tier_after_a_tier_change():
-    ev = Evidence(1, "questionnaire", date(2025, 1, 1))
+    ev = Evidence(1, "iso27001", date(2025, 1, 1))
     as_medium = schedule.vendor_due(facts(tier="medium", evidence=(ev,)), date(2026, 3, 1), MEDIUM)
     as_high = schedule.vendor_due(facts(tier="high", evidence=(ev,)), date(2026, 3, 1), HIGH)
     assert as_medium.evidence[0].state == DueState.OK

@@ -309,6 +309,7 @@ def record_data(**extra):
     return {
         "kind": "soc2_type2",
         "performed_on": "2020-05-01",
+        "period_end": "2019-12-31",
         "valid_until": "",
         "outcome": "satisfactory",
         "summary": "Unqualified opinion from the auditors.",

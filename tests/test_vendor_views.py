@@ -33,7 +33,7 @@ def object_urls(vendor, contact):
         ("get", reverse("contact_create", args=[pk]), True),
         ("post", reverse("contact_create", args=[pk]), True),
         ("get", reverse("contact_edit", args=[pk, contact.pk]), True),
-        ("post", reverse("contact_delete", args=[pk, contact.pk]), True),
+        ("post", reverse("contact_end", args=[pk, contact.pk]), True),
         ("get", reverse("subcontractor_create", args=[pk]), True),
         ("post", reverse("subcontractor_create", args=[pk]), True),
     ]

@@ -1,17 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from oversight.admin import KeptRecordAdmin
+
 from .models import BusinessAssociate, Subcontractor, TierChange, VendorContact
 from .services import vendor_save
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(KeptRecordAdmin, admin.TabularInline):
     model = VendorContact
     extra = 0
     exclude = ["organization"]
 
 
-class SubcontractorInline(admin.TabularInline):
+class SubcontractorInline(KeptRecordAdmin, admin.TabularInline):
     model = Subcontractor
     fk_name = "vendor"
     extra = 0
@@ -19,10 +21,9 @@ class SubcontractorInline(admin.TabularInline):
     raw_id_fields = ["linked_vendor"]
 
 
-class TierChangeInline(admin.TabularInline):
+class TierChangeInline(KeptRecordAdmin, admin.TabularInline):
     model = TierChange
     extra = 0
-    can_delete = False
     readonly_fields = ["changed_at", "changed_by", "from_tier", "to_tier", "source", "reason"]
     exclude = ["organization"]
 
@@ -31,7 +32,7 @@ class TierChangeInline(admin.TabularInline):
 
 
 @admin.register(BusinessAssociate)
-class BusinessAssociateAdmin(SimpleHistoryAdmin):
+class BusinessAssociateAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = ["name", "organization", "category", "status", "tier", "computed_tier", "owner"]
     list_filter = ["organization", "tier", "category", "status", "handles_phi", "archived_at"]
     search_fields = ["name", "services", "external_id"]
@@ -47,27 +48,25 @@ class BusinessAssociateAdmin(SimpleHistoryAdmin):
         for instance in instances:
             instance.organization_id = form.instance.organization_id
             instance.save()
-        for deleted in formset.deleted_objects:
-            deleted.delete()
         formset.save_m2m()
 
 
 @admin.register(VendorContact)
-class VendorContactAdmin(SimpleHistoryAdmin):
+class VendorContactAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = ["name", "vendor", "role", "email", "phone", "organization"]
     list_filter = ["organization", "role"]
     search_fields = ["name", "email", "vendor__name"]
 
 
 @admin.register(Subcontractor)
-class SubcontractorAdmin(SimpleHistoryAdmin):
+class SubcontractorAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = ["display_name", "vendor", "linked_vendor", "offshore", "organization"]
     list_filter = ["organization", "offshore"]
     search_fields = ["name", "vendor__name"]
 
 
 @admin.register(TierChange)
-class TierChangeAdmin(admin.ModelAdmin):
+class TierChangeAdmin(KeptRecordAdmin, admin.ModelAdmin):
     list_display = ["vendor", "from_tier", "to_tier", "source", "changed_by", "changed_at"]
     list_filter = ["organization", "source", "to_tier"]
     search_fields = ["vendor__name", "reason"]

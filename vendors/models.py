@@ -174,6 +174,9 @@ class VendorContact(TenantModel):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     notes = models.CharField(max_length=500, blank=True)
+    # A contact who no longer serves is ended, never deleted (164.316(b)(2)(i), 164.530(j)(2)):
+    # listed as former on the vendor page, kept in the history and the binder.
+    ended_on = models.DateField("no longer a contact since", null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -203,6 +206,9 @@ class Subcontractor(TenantModel):
     )
     services = models.CharField("what it does with PHI", max_length=500, blank=True)
     offshore = models.BooleanField("outside the US", default=False)
+    # A subcontractor the vendor stopped using is ended, never deleted (164.316(b)(2)(i),
+    # 164.530(j)(2)): the record of who held the practice's PHI, and when, is kept.
+    ended_on = models.DateField("no longer used since", null=True, blank=True)
 
     history = HistoricalRecords()
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from . import determination
 from .choices import TierChangeSource
-from .models import BaDetermination, BusinessAssociate, TierChange
+from .models import BaDetermination, BusinessAssociate, Subcontractor, TierChange, VendorContact
 from .tiering import compute_tier
 
 
@@ -134,3 +134,30 @@ def determination_record(
         vendor.determined_not_ba = True
         vendor.save(update_fields=["determined_not_ba", "updated_at"])
     return row
+
+
+# --- contacts and subcontractors: ended, never deleted (164.316(b)(2)(i), 164.530(j)(2)) ----
+
+
+def _check_end(ended_on, today) -> None:
+    if ended_on > today:
+        raise ValidationError({"ended_on": "The end date cannot be in the future."})
+
+
+@transaction.atomic
+def contact_end(*, contact: VendorContact, actor, ended_on) -> VendorContact:
+    """Mark a contact as former from ``ended_on``; the row and its history are kept."""
+    _check_end(ended_on, contact.organization.today())
+    contact.ended_on = ended_on
+    contact.save(update_fields=["ended_on"])
+    return contact
+
+
+@transaction.atomic
+def subcontractor_end(*, subcontractor: Subcontractor, actor, ended_on) -> Subcontractor:
+    """Mark a subcontractor as no longer used from ``ended_on``; the row and its history are
+    kept (who held the practice's PHI, and when)."""
+    _check_end(ended_on, subcontractor.organization.today())
+    subcontractor.ended_on = ended_on
+    subcontractor.save(update_fields=["ended_on"])
+    return subcontractor

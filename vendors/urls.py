@@ -25,9 +25,9 @@ urlpatterns = [
     path("vendors/<int:pk>/contacts/new/", views.contact_edit, name="contact_create"),
     path("vendors/<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_edit"),
     path(
-        "vendors/<int:pk>/contacts/<int:contact_pk>/delete/",
-        views.contact_delete,
-        name="contact_delete",
+        "vendors/<int:pk>/contacts/<int:contact_pk>/end/",
+        views.contact_end,
+        name="contact_end",
     ),
     path(
         "vendors/<int:pk>/subcontractors/new/",
@@ -40,8 +40,8 @@ urlpatterns = [
         name="subcontractor_edit",
     ),
     path(
-        "vendors/<int:pk>/subcontractors/<int:sub_pk>/delete/",
-        views.subcontractor_delete,
-        name="subcontractor_delete",
+        "vendors/<int:pk>/subcontractors/<int:sub_pk>/end/",
+        views.subcontractor_end,
+        name="subcontractor_end",
     ),
 ]

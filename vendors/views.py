@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -64,10 +66,14 @@ def ordered(filterset):
 @member_required
 def vendor_detail(request, pk: int):
     vendor = get_for_member(request, vendor_queryset(request), pk=pk)
+    contacts = list(vendor.contacts.all())
+    subcontractors = list(vendor.subcontractors.select_related("linked_vendor"))
     context = {
         "vendor": vendor,
-        "contacts": list(vendor.contacts.all()),
-        "subcontractors": list(vendor.subcontractors.select_related("linked_vendor")),
+        "contacts": [c for c in contacts if c.ended_on is None],
+        "former_contacts": [c for c in contacts if c.ended_on is not None],
+        "subcontractors": [s for s in subcontractors if s.ended_on is None],
+        "former_subcontractors": [s for s in subcontractors if s.ended_on is not None],
         "subcontracted_by": list(vendor.subcontracted_by.select_related("vendor")),
         "tier_changes": list(vendor.tier_changes.select_related("changed_by")[:20]),
         "can_write": request.membership.can_write,
@@ -181,13 +187,34 @@ def contact_edit(request, pk: int, contact_pk: int | None = None):
     )
 
 
+def _ended_on(request):
+    """The end date posted (default: the practice's today), or None with a message."""
+    raw = (request.POST.get("ended_on") or "").strip()
+    if not raw:
+        return request.practice.today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        messages.error(request, "Give the end date as YYYY-MM-DD.")
+        return None
+
+
 @member_required
 @require_POST
-def contact_delete(request, pk: int, contact_pk: int):
+def contact_end(request, pk: int, contact_pk: int):
+    """Compliance records are never deleted: a former contact is ended and listed as former."""
     vendor = get_rw_for_member(request, BusinessAssociate, pk=pk)
     contact = get_for_member(request, VendorContact.objects.filter(vendor=vendor), pk=contact_pk)
-    contact.delete()
-    messages.success(request, f"Contact {contact.name} removed (kept in the history).")
+    ended_on = _ended_on(request)
+    if ended_on is not None:
+        try:
+            services.contact_end(contact=contact, actor=request.user, ended_on=ended_on)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, f"{contact.name} is listed as a former contact from {ended_on:%Y-%m-%d}."
+            )
     return redirect(vendor)
 
 
@@ -211,9 +238,20 @@ def subcontractor_edit(request, pk: int, sub_pk: int | None = None):
 
 @member_required
 @require_POST
-def subcontractor_delete(request, pk: int, sub_pk: int):
+def subcontractor_end(request, pk: int, sub_pk: int):
+    """Compliance records are never deleted: a subcontractor no longer used is ended and kept
+    (who held the practice's PHI, and when)."""
     vendor = get_rw_for_member(request, BusinessAssociate, pk=pk)
     sub = get_for_member(request, Subcontractor.objects.filter(vendor=vendor), pk=sub_pk)
-    sub.delete()
-    messages.success(request, f"Subcontractor {sub.display_name} removed (kept in the history).")
+    ended_on = _ended_on(request)
+    if ended_on is not None:
+        try:
+            services.subcontractor_end(subcontractor=sub, actor=request.user, ended_on=ended_on)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"{sub.display_name} is listed as a former subcontractor from {ended_on:%Y-%m-%d}.",
+            )
     return redirect(vendor)
