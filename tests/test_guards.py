@@ -451,3 +451,28 @@ def test_times_on_pages_are_in_the_practice_zone_and_say_it(cast, login, vendor)
     history = vendor.history.order_by("-history_date").first().history_date
     local = timezone.localtime(history, NY)
     assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in client.get(reverse("activity_log")).text
+
+
+def test_the_gap_dates_cost_no_query_per_vendor(cast, lapsed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from baas.integration import baa_due_items
+
+    today = cast.practice.today()
+    rules = rules_for([cast.practice.pk])
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            items = list(baa_due_items([cast.practice.pk], today, rules))
+        return len(queries), sum(1 for i in items if i.kind == due.DueKind.COMPLIANCE_GAP)
+
+    few = count()
+    for n in range(12):
+        vendor = VendorFactory(organization=cast.practice, name=f"Lapsed {n}")
+        make_signed(
+            vendor, signed_on=today - timedelta(days=400), expires_on=today - timedelta(days=n + 1)
+        )
+    many = count()
+    assert (few[1], many[1]) == (1, 13)
+    assert few[0] == many[0] == 2, (few, many)
