@@ -416,7 +416,10 @@ def test_a_stale_agreement_save_is_refused_with_what_changed(cast, login, vendor
 
 
 def test_a_stale_diligence_record_save_is_refused_with_what_changed(cast, login, vendor):
-    record = DiligenceFactory(vendor=vendor, performed_on=cast.practice.today())
+    today = cast.practice.today()
+    record = DiligenceFactory(
+        vendor=vendor, performed_on=today, period_end=today - timedelta(days=30)
+    )
     _stale_save(
         cast, login, reverse("diligence_edit", args=[record.pk]), "summary", "Bob's", "Alice's"
     )
