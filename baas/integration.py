@@ -23,7 +23,12 @@ from vendors.models import BusinessAssociate
 
 from . import findings
 from .choices import AgreementStatus
-from .models import BusinessAssociateAgreement, practice_facts, vendor_facts
+from .models import (
+    BusinessAssociateAgreement,
+    practice_facts,
+    subcontractor_counts,
+    vendor_facts,
+)
 from .services import practice_today, reference_agreement, vendor_baa_refresh
 
 
@@ -59,14 +64,13 @@ def baa_panel(request, vendor) -> dict:
     facts = (
         ref.facts(
             provisions={i.provision: i.state for i in ref.checklist.all()},
-            amended=bool(ref.amendments.all()),
+            amendments=list(ref.amendments.all()),
         )
         if ref
         else None
     )
-    found = findings.evaluate(
-        vendor_facts(vendor), facts, practice_facts(organization), today, warning
-    )
+    v = vendor_facts(vendor, subcontractor_count=subcontractor_counts([vendor.pk])[vendor.pk])
+    found = findings.evaluate(v, facts, practice_facts(organization), today, warning)
     status = derived_status(
         baa_state=vendor.baa_state,
         baa_expires_on=vendor.baa_expires_on,
@@ -74,6 +78,7 @@ def baa_panel(request, vendor) -> dict:
         handles_phi=vendor.handles_phi,
         today=today,
         warning_days=warning,
+        baa_deficient=vendor.baa_deficient,
     )
     return {
         "template": "baas/_vendor_panel.html",
@@ -189,6 +194,12 @@ def baa_due_items(org_ids, today: date, rules: dict):
     )
     for vendor in gaps:
         began = vendor.phi_access_began or vendor.created_at.date()
+        # Before PHI flows, the item counts down to the planned access date.
+        title = (
+            f"BAA must be signed before PHI is shared (access planned for {began:%Y-%m-%d})"
+            if began > today
+            else "PHI shared without a signed, current BAA"
+        )
         items.append(
             due.DueItem(
                 organization_id=vendor.organization_id,
@@ -198,7 +209,7 @@ def baa_due_items(org_ids, today: date, rules: dict):
                 vendor_id=vendor.pk,
                 vendor_name=vendor.name,
                 tier=vendor.tier,
-                title="PHI shared without a signed, current BAA",
+                title=title,
                 url=reverse("agreement_create") + f"?vendor={vendor.pk}",
                 owner_membership_id=vendor.owner_id,
             )

@@ -245,6 +245,13 @@ def test_checklist_ticks_record_reviewer_and_clear_the_warning(cast, login, vend
     client.post(reverse("agreement_checklist", args=[agreement.pk]), ALL_PRESENT)
     row = agreement.checklist.get(provision="termination")
     assert row.state == ProvisionState.PRESENT and row.reviewed_by == cast.bob.user
+    # Provision (J) is answered once, by the "PHI at termination" term, not by the checklist.
+    page = client.get(url).content.decode()
+    assert "1 required provision not reviewed" in page
+    assert "PHI at termination" in page
+    agreement.refresh_from_db()
+    agreement.return_destroy = "destroy"
+    services.agreement_update(agreement=agreement, actor=cast.bob.user)
     page = client.get(url)
     assert "provisions_not_reviewed" not in {f.code for f in page.context["findings"]}
     assert "required provisions not reviewed" not in page.content.decode()
@@ -264,16 +271,27 @@ def test_bad_upload_is_a_field_error_and_nothing_is_stored(cast, login, agreemen
     assert not any(p.is_file() for p in private_storage.rglob("*"))
 
 
-def test_amendment_with_document_clears_pre_omnibus(cast, login, vendor, private_storage):
+def test_only_an_omnibus_amendment_clears_pre_omnibus(cast, login, vendor, private_storage):
     agreement = make_signed(vendor, signed_on=date(2011, 5, 1), checklist=ALL_PRESENT)
     assert BusinessAssociate.objects.get(pk=vendor.pk).baa_findings_critical == 1
-    response = login(cast.bob).post(
-        reverse("agreement_amendment_create", args=[agreement.pk]),
-        {"amended_on": "2013-09-01", "summary": "Omnibus amendment", "file": pdf_upload("a.pdf")},
+    client = login(cast.bob)
+    url = reverse("agreement_amendment_create", args=[agreement.pk])
+    # Dated before the compliance date (2013-09-23) and not marked: the flag stays.
+    response = client.post(
+        url, {"amended_on": "2013-09-01", "summary": "Fee change", "file": pdf_upload("a.pdf")}
     )
     assert response.status_code == 302
     amendment = agreement.amendments.get()
     assert amendment.document.kind == "amendment"
+    assert BusinessAssociate.objects.get(pk=vendor.pk).baa_findings_critical == 1
+    page = client.get(reverse("agreement_detail", args=[agreement.pk])).content.decode()
+    assert "Signed before the Omnibus Rule&#x27;s compliance date" in page
+    assert "HITECH/Omnibus" in client.get(url).content.decode()  # the form offers the mark
+    # Marked as the HITECH/Omnibus amendment: cleared.
+    client.post(
+        url, {"amended_on": "2013-07-01", "summary": "HITECH amendment", "hitech_omnibus": "on"}
+    )
+    assert agreement.amendments.get(summary="HITECH amendment").hitech_omnibus
     assert BusinessAssociate.objects.get(pk=vendor.pk).baa_findings_critical == 0
 
 
