@@ -3,13 +3,16 @@
 - FrontDesk Scheduling SaaS (onboarding, PHI): no BAA at all -> compliance gap.
 - ChartWell EHR: a good negotiated BAA (mutual, cap above exposure, every carve-out).
 - ClaimPath Billing: the vendor's paper: vendor-favourable indemnification, 3 months' fees cap
-  far below exposure, no carve-outs, 90-day breach notice, one provision absent.
-- Northwind IT Services: signed in 2011, never amended (pre-Omnibus), evergreen, not reviewed.
+  far below exposure, no carve-outs, 90-day breach notice counted from "confirmation", one
+  provision absent (deficient), no audit rights, rights to de-identify and aggregate PHI.
+- Northwind IT Services: signed in 2011, never amended (pre-Omnibus), evergreen, not reviewed;
+  a fixed cap that cannot be compared (record count unknown).
 - VaultSafe Backup: expiring soon with auto-renewal, no indemnification clause, subcontractor
   provision absent, offshore with no restriction.
 - SecureMail Relay: expired while active (a gap), mutual without a gross-negligence carve-out.
 - Compliance Partners LLC: signed after PHI access began; no breach-notice window.
-- ShredRight: practice template, evergreen, clean. ScribeRight (prospective): in negotiation.
+- ShredRight: practice template, evergreen, clean. ScribeRight (prospective): in negotiation,
+  45-day breach notice (over the practice's 30 days).
 
 Each signed agreement gets a small generated PDF as its signed copy. Idempotent: a vendor that
 already has an agreement is left alone.
@@ -109,10 +112,14 @@ def _plan(today: date) -> dict[str, dict]:
                 "effective_on": date(2021, 2, 15),
                 "expires_on": today + timedelta(days=400),
                 "breach_notice_days": 90,
+                "breach_notice_trigger": NoticeTrigger.LATER,
                 "indemnification": Indemnification.VENDOR_FAVOURABLE,
                 "cap_kind": CapKind.FEES_MONTHS,
                 "cap_months": 3,
                 "carve_outs": [],
+                "audit_rights": Term.NO,
+                "own_use_deidentify": True,
+                "own_use_aggregate": True,
             },
             "checklist": {**ALL_PRESENT, "accounting": ProvisionState.ABSENT},
         },
@@ -124,7 +131,9 @@ def _plan(today: date) -> dict[str, dict]:
                 "effective_on": date(2011, 6, 1),
                 "breach_notice_days": 30,
                 "indemnification": Indemnification.MUTUAL,
-                "cap_kind": CapKind.NONE,
+                "cap_kind": CapKind.FIXED,
+                "cap_amount": Decimal("250000"),
+                "carve_outs": ALL_CARVE_OUTS,
             },
             "checklist": {},
         },
