@@ -10,7 +10,7 @@
 from datetime import date, timedelta
 
 from django.db.models import Q
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
 
@@ -19,7 +19,7 @@ from oversight.models import rules_for
 from vendors import activation, panels
 from vendors.baa_status import BaaState, BaaStatus, derived_status
 from vendors.choices import ENGAGED_STATUSES, RelationshipStatus
-from vendors.models import BusinessAssociate
+from vendors.models import BusinessAssociate, Subcontractor
 
 from . import findings
 from .choices import AgreementStatus
@@ -40,10 +40,13 @@ def _has_current_signed(vendor, today: date) -> bool:
 
 @activation.register
 def signed_baa_check(vendor) -> list[str]:
-    """164.502(e): no PHI to a business associate before a BAA is signed."""
+    """164.502(e): no PHI to a business associate before a BAA is signed; a signed BAA that
+    lacks a required provision (164.504(e)) does not count."""
     if not vendor.handles_phi:
         return []
     if vendor.pk and _has_current_signed(vendor, practice_today(vendor.organization)):
+        if vendor.baa_deficient:
+            return ["The signed BAA is deficient: a required provision is absent"]
         return []
     return ["No signed, current BAA"]
 
@@ -215,6 +218,17 @@ def baa_due_items(org_ids, today: date, rules: dict):
             )
         )
     return items
+
+
+@receiver(post_save, sender=Subcontractor, dispatch_uid="baas_subcontractor_saved")
+@receiver(post_delete, sender=Subcontractor, dispatch_uid="baas_subcontractor_deleted")
+def subcontractor_changed(sender, instance, raw=False, **kwargs):
+    """Subcontractor rows mean the vendor uses subcontractors (``findings``): recount."""
+    if raw:
+        return
+    vendor = BusinessAssociate.objects.filter(pk=instance.vendor_id).first()
+    if vendor and BusinessAssociateAgreement.objects.filter(vendor_id=vendor.pk).exists():
+        vendor_baa_refresh(vendor=vendor)
 
 
 @receiver(post_save, sender=BusinessAssociate, dispatch_uid="baas_vendor_saved")

@@ -353,6 +353,11 @@ def test_an_absent_provision_makes_the_signed_baa_deficient_not_current(cast):
     assert python == sql.baa_status == BaaStatus.DEFICIENT
     assert BaaStatus.DEFICIENT.label.startswith("Signed, deficient")
     assert BaaStatus.DEFICIENT not in COMPLIANT
+    from baas.integration import signed_baa_check
+
+    assert signed_baa_check(vendor) == [
+        "The signed BAA is deficient: a required provision is absent"
+    ]
     # Adding the provision (an amendment, then the checklist) makes it current again.
     services.checklist_update(
         agreement=agreement, actor=None, states={"books_records": ProvisionState.PRESENT}

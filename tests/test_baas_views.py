@@ -56,7 +56,6 @@ VALID = {
     "return_destroy": "unknown",
     "audit_rights": "unknown",
     "offshore_restricted": "unknown",
-    "subcontractor_flowdown": "unknown",
     "breach_notice_days": "10",
 }
 
