@@ -118,6 +118,7 @@ def _plan(today: date) -> dict[str, dict]:
                 "cap_months": 3,
                 "carve_outs": [],
                 "audit_rights": Term.NO,
+                "return_destroy": ReturnDestroy.RETURN,
                 "own_use_deidentify": True,
                 "own_use_aggregate": True,
             },
@@ -152,6 +153,7 @@ def _plan(today: date) -> dict[str, dict]:
                 "cap_multiple": Decimal("1"),
                 "carve_outs": [CarveOut.GROSS_NEGLIGENCE, CarveOut.WILLFUL_MISCONDUCT],
                 "offshore_restricted": Term.NO,
+                "return_destroy": ReturnDestroy.DESTROY,
             },
             "checklist": {**ALL_PRESENT, "subcontractors": ProvisionState.ABSENT},
         },
@@ -170,6 +172,7 @@ def _plan(today: date) -> dict[str, dict]:
                 "cap_kind": CapKind.FIXED,
                 "cap_amount": Decimal("1000000"),
                 "carve_outs": [CarveOut.FRAUD, CarveOut.VIOLATION_OF_LAW],
+                "return_destroy": ReturnDestroy.EITHER,
             },
             "checklist": ALL_PRESENT,
         },
@@ -181,6 +184,7 @@ def _plan(today: date) -> dict[str, dict]:
                 "expires_on": today + timedelta(days=900),
                 "indemnification": Indemnification.PRACTICE_FAVOURABLE,
                 "cap_kind": CapKind.NONE,
+                "return_destroy": ReturnDestroy.EITHER,
             },
             "checklist": ALL_PRESENT,
         },
@@ -234,7 +238,13 @@ def seed(demo: DemoPractice) -> None:
             actor=actor,
         )
         if spec["checklist"]:
-            services.checklist_update(agreement=agreement, actor=actor, states=spec["checklist"])
+            absent = [k for k, v in spec["checklist"].items() if v == ProvisionState.ABSENT]
+            services.checklist_update(
+                agreement=agreement,
+                actor=actor,
+                states=spec["checklist"],
+                notes={k: "Not found: read sections 1-14 and the exhibits" for k in absent},
+            )
         if spec["sign"] is None:
             continue
         # Backdated signatures: signed in the past, so the date check passes.
