@@ -440,3 +440,29 @@ def test_before_phi_flows_the_gap_item_counts_down_to_the_planned_date(cast):
     assert next(i for i in items if i.key == f"gap:vendor:{began.pk}").title == (
         "PHI shared without a signed, current BAA"
     )
+
+
+def test_the_gap_email_before_phi_flows_does_not_say_phi_is_shared(cast):
+    from django.utils import timezone
+
+    from reminders import emails
+    from reminders.choices import Stage
+
+    from .reminders_factories import ReminderFactory
+
+    planned = cast.practice.today() + timedelta(days=10)
+    reminder = ReminderFactory(
+        recipient=cast.bob,
+        kind=due.DueKind.COMPLIANCE_GAP,
+        stage=Stage.GAP,
+        threshold=0,
+        due_date=planned,
+        title=f"BAA must be signed before PHI is shared (access planned for {planned:%Y-%m-%d})",
+    )
+    message = emails.build(
+        [reminder], organization=cast.practice, to="x@example.com", digest=False, now=timezone.now()
+    )
+    html = message.alternatives[0][0]
+    for text in (message.body, html):
+        assert "No PHI may be shared with this vendor before a BAA is signed" in text
+        assert "handles PHI without" not in text
