@@ -25,8 +25,19 @@ class TemplateSource(models.TextChoices):
 
 
 class DayKind(models.TextChoices):
+    """The unit of the breach-notice window (the field keeps its historical name)."""
+
     CALENDAR = "calendar", "Calendar days"
     BUSINESS = "business", "Business days"
+    HOURS = "hours", "Hours"
+
+
+class NoticeTrigger(models.TextChoices):
+    """What starts the vendor's breach-notice clock."""
+
+    UNKNOWN = "unknown", "Not recorded yet"
+    DISCOVERY = "discovery", "Discovery (first day the breach is known, or should have been)"
+    LATER = "later", "Something later (e.g. confirmation or the end of an investigation)"
 
 
 class Indemnification(models.TextChoices):

@@ -3,13 +3,16 @@
 - FrontDesk Scheduling SaaS (onboarding, PHI): no BAA at all -> compliance gap.
 - ChartWell EHR: a good negotiated BAA (mutual, cap above exposure, every carve-out).
 - ClaimPath Billing: the vendor's paper: vendor-favourable indemnification, 3 months' fees cap
-  far below exposure, no carve-outs, 90-day breach notice, one provision absent.
-- Northwind IT Services: signed in 2011, never amended (pre-Omnibus), evergreen, not reviewed.
+  far below exposure, no carve-outs, 90-day breach notice counted from "confirmation", one
+  provision absent (deficient), no audit rights, rights to de-identify and aggregate PHI.
+- Northwind IT Services: signed in 2011, never amended (pre-Omnibus), evergreen, not reviewed;
+  a fixed cap that cannot be compared (record count unknown).
 - VaultSafe Backup: expiring soon with auto-renewal, no indemnification clause, subcontractor
   provision absent, offshore with no restriction.
 - SecureMail Relay: expired while active (a gap), mutual without a gross-negligence carve-out.
 - Compliance Partners LLC: signed after PHI access began; no breach-notice window.
-- ShredRight: practice template, evergreen, clean. ScribeRight (prospective): in negotiation.
+- ShredRight: practice template, evergreen, clean. ScribeRight (prospective): in negotiation,
+  45-day breach notice (over the practice's 30 days).
 
 Each signed agreement gets a small generated PDF as its signed copy. Idempotent: a vendor that
 already has an agreement is left alone.
@@ -32,6 +35,7 @@ from .choices import (
     DayKind,
     Indemnification,
     IndemnityCover,
+    NoticeTrigger,
     ProvisionState,
     ReturnDestroy,
     TemplateSource,
@@ -95,7 +99,7 @@ def _plan(today: date) -> dict[str, dict]:
                 "return_destroy": ReturnDestroy.EITHER,
                 "audit_rights": Term.YES,
                 "offshore_restricted": Term.YES,
-                "subcontractor_flowdown": Term.YES,
+                "breach_notice_trigger": NoticeTrigger.DISCOVERY,
             },
             "checklist": ALL_PRESENT,
         },
@@ -108,10 +112,15 @@ def _plan(today: date) -> dict[str, dict]:
                 "effective_on": date(2021, 2, 15),
                 "expires_on": today + timedelta(days=400),
                 "breach_notice_days": 90,
+                "breach_notice_trigger": NoticeTrigger.LATER,
                 "indemnification": Indemnification.VENDOR_FAVOURABLE,
                 "cap_kind": CapKind.FEES_MONTHS,
                 "cap_months": 3,
                 "carve_outs": [],
+                "audit_rights": Term.NO,
+                "return_destroy": ReturnDestroy.RETURN,
+                "own_use_deidentify": True,
+                "own_use_aggregate": True,
             },
             "checklist": {**ALL_PRESENT, "accounting": ProvisionState.ABSENT},
         },
@@ -123,7 +132,9 @@ def _plan(today: date) -> dict[str, dict]:
                 "effective_on": date(2011, 6, 1),
                 "breach_notice_days": 30,
                 "indemnification": Indemnification.MUTUAL,
-                "cap_kind": CapKind.NONE,
+                "cap_kind": CapKind.FIXED,
+                "cap_amount": Decimal("250000"),
+                "carve_outs": ALL_CARVE_OUTS,
             },
             "checklist": {},
         },
@@ -142,6 +153,7 @@ def _plan(today: date) -> dict[str, dict]:
                 "cap_multiple": Decimal("1"),
                 "carve_outs": [CarveOut.GROSS_NEGLIGENCE, CarveOut.WILLFUL_MISCONDUCT],
                 "offshore_restricted": Term.NO,
+                "return_destroy": ReturnDestroy.DESTROY,
             },
             "checklist": {**ALL_PRESENT, "subcontractors": ProvisionState.ABSENT},
         },
@@ -160,6 +172,7 @@ def _plan(today: date) -> dict[str, dict]:
                 "cap_kind": CapKind.FIXED,
                 "cap_amount": Decimal("1000000"),
                 "carve_outs": [CarveOut.FRAUD, CarveOut.VIOLATION_OF_LAW],
+                "return_destroy": ReturnDestroy.EITHER,
             },
             "checklist": ALL_PRESENT,
         },
@@ -171,6 +184,7 @@ def _plan(today: date) -> dict[str, dict]:
                 "expires_on": today + timedelta(days=900),
                 "indemnification": Indemnification.PRACTICE_FAVOURABLE,
                 "cap_kind": CapKind.NONE,
+                "return_destroy": ReturnDestroy.EITHER,
             },
             "checklist": ALL_PRESENT,
         },
@@ -224,7 +238,13 @@ def seed(demo: DemoPractice) -> None:
             actor=actor,
         )
         if spec["checklist"]:
-            services.checklist_update(agreement=agreement, actor=actor, states=spec["checklist"])
+            absent = [k for k, v in spec["checklist"].items() if v == ProvisionState.ABSENT]
+            services.checklist_update(
+                agreement=agreement,
+                actor=actor,
+                states=spec["checklist"],
+                notes={k: "Not found: read sections 1-14 and the exhibits" for k in absent},
+            )
         if spec["sign"] is None:
             continue
         # Backdated signatures: signed in the past, so the date check passes.

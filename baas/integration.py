@@ -10,7 +10,7 @@
 from datetime import date, timedelta
 
 from django.db.models import Max, Q
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -20,11 +20,16 @@ from oversight.models import rules_for
 from vendors import activation, panels
 from vendors.baa_status import BaaState, BaaStatus, derived_status, gap_since
 from vendors.choices import ENGAGED_STATUSES, RelationshipStatus
-from vendors.models import BusinessAssociate
+from vendors.models import BusinessAssociate, Subcontractor
 
 from . import findings
 from .choices import AgreementStatus
-from .models import BusinessAssociateAgreement, practice_facts, vendor_facts
+from .models import (
+    BusinessAssociateAgreement,
+    practice_facts,
+    subcontractor_counts,
+    vendor_facts,
+)
 from .services import practice_today, reference_agreement, vendor_baa_refresh
 
 
@@ -37,10 +42,13 @@ def _has_current_signed(vendor, today: date) -> bool:
 @activation.register
 def signed_baa_check(vendor) -> list[str]:
     """164.502(e): no PHI to a business associate before a BAA is signed (nor remote or
-    privileged access to the practice's systems: ``RiskProfile.needs_baa``)."""
+    privileged access to the practice's systems: ``RiskProfile.needs_baa``); a signed BAA
+    that lacks a required provision (164.504(e)) does not count."""
     if not vendor.needs_baa:
         return []
     if vendor.pk and _has_current_signed(vendor, practice_today(vendor.organization)):
+        if vendor.baa_deficient:
+            return ["The signed BAA is deficient: a required provision is absent"]
         return []
     return ["No signed, current BAA"]
 
@@ -61,14 +69,13 @@ def baa_panel(request, vendor) -> dict:
     facts = (
         ref.facts(
             provisions={i.provision: i.state for i in ref.checklist.all()},
-            amended=bool(ref.amendments.all()),
+            amendments=list(ref.amendments.all()),
         )
         if ref
         else None
     )
-    found = findings.evaluate(
-        vendor_facts(vendor), facts, practice_facts(organization), today, warning
-    )
+    v = vendor_facts(vendor, subcontractor_count=subcontractor_counts([vendor.pk])[vendor.pk])
+    found = findings.evaluate(v, facts, practice_facts(organization), today, warning)
     status = derived_status(
         baa_state=vendor.baa_state,
         baa_expires_on=vendor.baa_expires_on,
@@ -77,6 +84,7 @@ def baa_panel(request, vendor) -> dict:
         today=today,
         warning_days=warning,
         determined_not_ba=vendor.determined_not_ba,
+        baa_deficient=vendor.baa_deficient,
     )
     gap_opened = None
     if status == BaaStatus.GAP:
@@ -224,6 +232,14 @@ def baa_due_items(org_ids, today: date, rules: dict):
         .exclude(baa_state=BaaState.SIGNED, baa_expires_on__gte=today)
     ).select_related("organization")
     for vendor in gaps:
+        began = vendor.phi_access_began or vendor.created_at.date()
+        # Before PHI flows, the item counts down to the planned access date.
+        if began > today:
+            title = f"BAA must be signed before PHI is shared (access planned for {began:%Y-%m-%d})"
+        elif vendor.handles_phi:
+            title = "PHI shared without a signed, current BAA"
+        else:  # an MSP: remote or privileged access to the practice's systems
+            title = "Remote or privileged access without a signed, current BAA"
         items.append(
             due.DueItem(
                 organization_id=vendor.organization_id,
@@ -233,12 +249,23 @@ def baa_due_items(org_ids, today: date, rules: dict):
                 vendor_id=vendor.pk,
                 vendor_name=vendor.name,
                 tier=vendor.tier,
-                title="PHI shared without a signed, current BAA",
+                title=title,
                 url=reverse("agreement_create") + f"?vendor={vendor.pk}",
                 owner_membership_id=vendor.owner_id,
             )
         )
     return items
+
+
+@receiver(post_save, sender=Subcontractor, dispatch_uid="baas_subcontractor_saved")
+@receiver(post_delete, sender=Subcontractor, dispatch_uid="baas_subcontractor_deleted")
+def subcontractor_changed(sender, instance, raw=False, **kwargs):
+    """Subcontractor rows mean the vendor uses subcontractors (``findings``): recount."""
+    if raw:
+        return
+    vendor = BusinessAssociate.objects.filter(pk=instance.vendor_id).first()
+    if vendor and BusinessAssociateAgreement.objects.filter(vendor_id=vendor.pk).exists():
+        vendor_baa_refresh(vendor=vendor)
 
 
 @receiver(post_save, sender=BusinessAssociate, dispatch_uid="baas_vendor_saved")

@@ -5,12 +5,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Count
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from oversight.files import StoredFile
 from oversight.models import TenantModel, TenantQuerySet
-from vendors.models import BusinessAssociate
+from vendors.models import BusinessAssociate, Subcontractor
 
 from . import findings
 from .choices import (
@@ -21,6 +22,7 @@ from .choices import (
     DocumentKind,
     Indemnification,
     IndemnityCover,
+    NoticeTrigger,
     ProvisionState,
     ReturnDestroy,
     TemplateSource,
@@ -76,10 +78,18 @@ class BusinessAssociateAgreement(TenantModel):
 
     # Breach notice (164.410): the window the vendor has to tell the practice.
     breach_notice_days = models.PositiveSmallIntegerField(
-        "breach-notice window (days)", null=True, blank=True
+        "breach-notice window", null=True, blank=True, help_text="Leave empty if not stated."
     )
     breach_notice_day_kind = models.CharField(
         "counted in", max_length=8, choices=DayKind.choices, default=DayKind.CALENDAR
+    )
+    breach_notice_trigger = models.CharField(
+        "the clock starts at",
+        max_length=12,
+        choices=NoticeTrigger.choices,
+        default=NoticeTrigger.UNKNOWN,
+        help_text="164.410(a)(2): a breach is discovered on the first day it is known, or would "
+        "have been known with reasonable diligence, to the vendor's workforce or agents.",
     )
     breach_contact_name = models.CharField(
         "vendor's breach-notification contact", max_length=200, blank=True
@@ -117,8 +127,18 @@ class BusinessAssociateAgreement(TenantModel):
     offshore_restricted = models.CharField(
         "offshore restriction", max_length=8, choices=Term.choices, default=Term.UNKNOWN
     )
-    subcontractor_flowdown = models.CharField(
-        "subcontractor flow-down", max_length=8, choices=Term.choices, default=Term.UNKNOWN
+    # The vendor's own-use rights over PHI (beyond 164.504(e)(2)(i) and (e)(4): a finding).
+    own_use_deidentify = models.BooleanField(
+        "the vendor may de-identify PHI for its own use", default=False
+    )
+    own_use_aggregate = models.BooleanField(
+        "the vendor may aggregate PHI with other customers' data", default=False
+    )
+    own_use_train_models = models.BooleanField(
+        "the vendor may use PHI to train models (AI/ML)", default=False
+    )
+    own_use_other = models.BooleanField(
+        "the vendor may use PHI for other purposes of its own", default=False
     )
 
     supersedes = models.ForeignKey(
@@ -203,12 +223,13 @@ class BusinessAssociateAgreement(TenantModel):
     def is_open(self) -> bool:
         return self.status in (AgreementStatus.DRAFT, AgreementStatus.NEGOTIATION)
 
-    def facts(self, *, provisions: dict | None = None, amended: bool | None = None):
-        """Plain data for ``findings``. Pass ``provisions``/``amended`` when already loaded."""
+    def facts(self, *, provisions: dict | None = None, amendments=None):
+        """Plain data for ``findings``. Pass ``provisions``/``amendments`` (the agreement's
+        ``Amendment`` rows) when already loaded."""
         if provisions is None:
             provisions = {item.provision: item.state for item in self.checklist.all()}
-        if amended is None:
-            amended = self.amendments.exists()
+        if amendments is None:
+            amendments = list(self.amendments.all())
         return findings.AgreementFacts(
             status=self.status,
             effective_on=self.effective_on,
@@ -216,9 +237,11 @@ class BusinessAssociateAgreement(TenantModel):
             expires_on=self.expires_on,
             auto_renews=self.auto_renews,
             renewal_notice_days=self.renewal_notice_days,
-            amended=amended,
+            amendment_dates=tuple(m.amended_on for m in amendments),
+            omnibus_amendment=any(m.hitech_omnibus for m in amendments),
             breach_notice_days=self.breach_notice_days,
             breach_notice_day_kind=self.breach_notice_day_kind,
+            breach_notice_trigger=self.breach_notice_trigger,
             indemnification=self.indemnification,
             indemnification_covers=tuple(self.indemnification_covers or ()),
             cap_kind=self.cap_kind,
@@ -229,6 +252,12 @@ class BusinessAssociateAgreement(TenantModel):
             carve_outs=tuple(self.carve_outs or ()),
             cyber_insurance_amount=self.cyber_insurance_amount,
             offshore_restricted=self.offshore_restricted,
+            return_destroy=self.return_destroy,
+            audit_rights=self.audit_rights,
+            own_use_deidentify=self.own_use_deidentify,
+            own_use_aggregate=self.own_use_aggregate,
+            own_use_train_models=self.own_use_train_models,
+            own_use_other=self.own_use_other,
             provisions=provisions,
         )
 
@@ -242,10 +271,14 @@ class BusinessAssociateAgreement(TenantModel):
 
     @property
     def cap_dollars(self) -> Decimal | None:
-        return findings.cap_in_dollars(self.facts(provisions={}, amended=False))
+        return findings.cap_in_dollars(self.facts(provisions={}, amendments=[]))
 
 
-def vendor_facts(vendor: BusinessAssociate) -> findings.VendorFacts:
+def vendor_facts(
+    vendor: BusinessAssociate, *, subcontractor_count: int | None = None
+) -> findings.VendorFacts:
+    """``subcontractor_count``: the vendor's subcontractor rows, when the caller counted them
+    (``subcontractor_counts``); None skips the rules that need it."""
     return findings.VendorFacts(
         name=vendor.name,
         status=vendor.status,
@@ -254,13 +287,28 @@ def vendor_facts(vendor: BusinessAssociate) -> findings.VendorFacts:
         uses_subcontractors=vendor.uses_subcontractors,
         offshore=vendor.offshore,
         phi_access_began=vendor.phi_access_began,
+        tier=vendor.tier,
+        subcontractor_count=subcontractor_count,
     )
+
+
+def subcontractor_counts(vendor_ids) -> dict[int, int]:
+    """``{vendor id: number of current subcontractor rows}`` (ended ones are former) in one
+    query."""
+    rows = (
+        Subcontractor.objects.filter(vendor_id__in=list(vendor_ids), ended_on__isnull=True)
+        .values("vendor_id")
+        .annotate(n=Count("id"))
+    )
+    counts = {row["vendor_id"]: row["n"] for row in rows}
+    return {vid: counts.get(vid, 0) for vid in vendor_ids}
 
 
 def practice_facts(organization) -> findings.PracticeFacts:
     return findings.PracticeFacts(
         cost_per_record=organization.cost_per_record,
         cost_per_record_year=organization.cost_per_record_year,
+        breach_notice_threshold_days=organization.breach_notice_threshold_days,
     )
 
 
@@ -335,6 +383,12 @@ class Amendment(TenantModel):
     )
     amended_on = models.DateField("date of the amendment")
     summary = models.TextField()
+    hitech_omnibus = models.BooleanField(
+        "this is the HITECH/Omnibus amendment",
+        default=False,
+        help_text="It brings an agreement signed before 2013-09-23 up to the Omnibus Rule "
+        "(breach notification, subcontractors, Security Rule).",
+    )
     document = models.ForeignKey(
         AgreementDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

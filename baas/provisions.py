@@ -48,7 +48,7 @@ PROVISIONS: tuple[Provision, ...] = (
     Provision(
         "amendment",
         "164.504(e)(2)(ii)(F)",
-        "Makes PHI available for amendment (164.526)",
+        "Makes PHI available for amendment and incorporates any amendments (164.526)",
     ),
     Provision(
         "accounting",

@@ -12,13 +12,14 @@ from vendors.baa_status import BaaState
 from vendors.models import BusinessAssociate
 
 from . import findings
-from .choices import AgreementStatus, DocumentKind, ProvisionState
+from .choices import AgreementStatus, DocumentKind, ProvisionState, ReturnDestroy
 from .models import (
     AgreementDocument,
     Amendment,
     BusinessAssociateAgreement,
     ChecklistItem,
     practice_facts,
+    subcontractor_counts,
     vendor_facts,
 )
 from .provisions import PROVISIONS
@@ -34,6 +35,7 @@ COPIED_FIELDS = (
     "renewal_notice_days",
     "breach_notice_days",
     "breach_notice_day_kind",
+    "breach_notice_trigger",
     "breach_contact_name",
     "breach_contact_email",
     "indemnification",
@@ -47,7 +49,10 @@ COPIED_FIELDS = (
     "return_destroy",
     "audit_rights",
     "offshore_restricted",
-    "subcontractor_flowdown",
+    "own_use_deidentify",
+    "own_use_aggregate",
+    "own_use_train_models",
+    "own_use_other",
 )
 
 
@@ -88,7 +93,7 @@ def vendor_baa_refresh(*, vendor: BusinessAssociate, today: date | None = None) 
             "checklist", "amendments"
         )
     )
-    v = vendor_facts(vendor)
+    v = vendor_facts(vendor, subcontractor_count=subcontractor_counts([vendor.pk])[vendor.pk])
     p = practice_facts(organization)
     for agreement in agreements:
         found = findings.agreement_findings(_facts(agreement), v, p, today, warning)
@@ -103,7 +108,8 @@ def vendor_baa_refresh(*, vendor: BusinessAssociate, today: date | None = None) 
     ref = reference_agreement(agreements)
     # The counts are those of the agreement of reference; the gap itself (which depends on the
     # vendor's status, edited elsewhere) is the derived BAA status, computed at query time.
-    found = findings.agreement_findings(_facts(ref), v, p, today, warning) if ref else []
+    ref_facts = _facts(ref) if ref else None
+    found = findings.agreement_findings(ref_facts, v, p, today, warning) if ref else []
     c = findings.counts(found)
     state = STATE_OF[ref.status] if ref else BaaState.MISSING
     fields = {
@@ -111,6 +117,8 @@ def vendor_baa_refresh(*, vendor: BusinessAssociate, today: date | None = None) 
         "baa_expires_on": ref.expires_on if ref and state == BaaState.SIGNED else None,
         "baa_findings_critical": c["critical"],
         "baa_findings_warning": c["warning"],
+        # 164.504(e): a required provision absent makes the signed agreement deficient.
+        "baa_deficient": bool(ref_facts and findings.is_deficient(ref_facts)),
     }
     # A plain update: these are derived values; the agreements carry the history.
     BusinessAssociate.objects.filter(pk=vendor.pk).update(**fields)
@@ -123,8 +131,25 @@ def _facts(agreement: BusinessAssociateAgreement) -> findings.AgreementFacts:
     """Facts from an agreement whose checklist and amendments are prefetched."""
     return agreement.facts(
         provisions={i.provision: i.state for i in agreement.checklist.all()},
-        amended=bool(agreement.amendments.all()),
+        amendments=list(agreement.amendments.all()),
     )
+
+
+def _sync_return_destroy(agreement: BusinessAssociateAgreement, actor) -> None:
+    """The checklist's return/destruction row (164.504(e)(2)(ii)(J)) follows the "PHI at
+    termination" term once that is recorded: the page asks the question once, in the terms."""
+    states = findings.effective_provisions(
+        findings.AgreementFacts(return_destroy=agreement.return_destroy)
+    )
+    wanted = states.get("return_destroy")
+    if wanted is None:
+        return
+    item = agreement.checklist.filter(provision="return_destroy").first()
+    if item is not None and item.state != wanted:
+        item.state = wanted
+        item.reviewed_by = actor
+        item.reviewed_at = timezone.now()
+        item.save(update_fields=["state", "reviewed_by", "reviewed_at"])
 
 
 def _check_same_practice(agreement: BusinessAssociateAgreement) -> None:
@@ -163,6 +188,7 @@ def agreement_create(*, agreement: BusinessAssociateAgreement, actor) -> Busines
             provision=provision.key,
             position=position,
         )
+    _sync_return_destroy(agreement, actor)
     vendor_baa_refresh(vendor=agreement.vendor)
     return agreement
 
@@ -172,6 +198,7 @@ def agreement_update(*, agreement: BusinessAssociateAgreement, actor) -> Busines
     """Save edited terms (the status changes only through the actions below)."""
     _check_same_practice(agreement)
     _save(agreement)
+    _sync_return_destroy(agreement, actor)
     vendor_baa_refresh(vendor=agreement.vendor)
     return agreement
 
@@ -275,6 +302,9 @@ def checklist_update(
     notes = notes or {}
     now = timezone.now()
     changed = 0
+    if agreement.return_destroy != ReturnDestroy.UNKNOWN:
+        # Follows the "PHI at termination" term (``_sync_return_destroy``), not this form.
+        states = {k: v for k, v in states.items() if k != "return_destroy"}
     for item in agreement.checklist.all():
         state = states.get(item.provision, item.state)
         if state not in ProvisionState.values:
@@ -320,7 +350,10 @@ def amendment_add(
     amended_on: date,
     summary: str,
     upload=None,
+    hitech_omnibus: bool = False,
 ) -> Amendment:
+    """Record an amendment. One dated on or after the Omnibus compliance date (2013-09-23), or
+    marked as the HITECH/Omnibus amendment, clears the pre-Omnibus finding."""
     summary = (summary or "").strip()
     if not summary:
         raise ValidationError({"summary": "Summarise what the amendment changes."})
@@ -334,6 +367,7 @@ def amendment_add(
         agreement=agreement,
         amended_on=amended_on,
         summary=summary,
+        hitech_omnibus=hitech_omnibus,
         document=document,
         created_by=actor,
     )

@@ -22,6 +22,7 @@ from oversight.tenancy import (
 from vendors.models import BusinessAssociate
 
 from . import findings, services
+from .choices import DocumentKind
 from .filtersets import agreement_filterset
 from .forms import (
     AgreementForm,
@@ -30,11 +31,13 @@ from .forms import (
     DocumentForm,
     SignForm,
     TerminateForm,
+    upload_limit_mb,
 )
 from .models import (
     AgreementDocument,
     BusinessAssociateAgreement,
     practice_facts,
+    subcontractor_counts,
     vendor_facts,
 )
 
@@ -116,6 +119,11 @@ def agreement_detail(request, pk: int):
         _agreements(request).select_related("vendor__organization", "supersedes", "created_by"),
         pk=pk,
     )
+    return agreement_detail_page(request, agreement)
+
+
+def agreement_detail_page(request, agreement, *, checklist_form=None, status: int = 200):
+    """The agreement page (``checklist_form``: a bound checklist form with its errors)."""
     checklist = list(agreement.checklist.select_related("reviewed_by"))
     amendments = list(agreement.amendments.select_related("document"))
     documents = list(agreement.documents.select_related("uploaded_by"))
@@ -123,31 +131,37 @@ def agreement_detail(request, pk: int):
     vendor = agreement.vendor
     warning = rules_for([request.practice.pk])[request.practice.pk][vendor.tier].first_warning_days
     facts = agreement.facts(
-        provisions={i.provision: i.state for i in checklist}, amended=bool(amendments)
+        provisions={i.provision: i.state for i in checklist}, amendments=amendments
     )
-    found = findings.agreement_findings(
-        facts, vendor_facts(vendor), practice_facts(request.practice), today, warning
-    )
+    v = vendor_facts(vendor, subcontractor_count=subcontractor_counts([vendor.pk])[vendor.pk])
+    found = findings.agreement_findings(facts, v, practice_facts(request.practice), today, warning)
     can_write = request.membership.can_write
     context = {
         "agreement": agreement,
         "vendor": vendor,
         "checklist": checklist,
-        "checklist_form": ChecklistForm(items=checklist) if can_write else None,
+        "checklist_form": (
+            ChecklistForm(items=checklist, agreement=agreement)
+            if checklist_form is None and can_write
+            else checklist_form
+        ),
+        "notice": findings.notice_label(facts) if facts.breach_notice_days is not None else "",
+        "notice_calendar_days": findings.notice_in_calendar_days(facts, today),
+        "own_use": findings.own_use_rights(facts),
         "amendments": amendments,
         "documents": documents,
         "findings": found,
         "counts": findings.counts(found),
         "risk": findings.ce_risk(facts),
         "cap": findings.cap_in_dollars(facts),
-        "exposure": findings.exposure(vendor_facts(vendor), practice_facts(request.practice)),
+        "exposure": findings.exposure(v, practice_facts(request.practice)),
         "notice_deadline": findings.renewal_notice_deadline(facts),
         "newer": list(agreement.superseded_by.all()),
         "can_write": can_write,
         "practice": request.practice,
         "today": today,
     }
-    return render(request, "baas/agreement_detail.html", context)
+    return render(request, "baas/agreement_detail.html", context, status=status)
 
 
 def _save_form(request, form, save) -> BusinessAssociateAgreement | None:
@@ -215,9 +229,11 @@ def agreement_sign(request, pk: int):
         except ValidationError as error:
             _add_errors(form, error)
         else:
+            has_copy = agreement.documents.filter(kind=DocumentKind.SIGNED).exists()
             messages.success(
                 request,
-                f"The BAA with {agreement.vendor.name} is signed. Upload the signed copy.",
+                f"The BAA with {agreement.vendor.name} is signed."
+                + ("" if has_copy else " Upload the signed copy."),
             )
             return redirect(agreement)
     return render(
@@ -287,15 +303,19 @@ def agreement_terminate(request, pk: int):
 def checklist_save(request, pk: int):
     agreement = get_rw_for_member(request, _agreements(request), pk=pk)
     items = list(agreement.checklist.all())
-    form = ChecklistForm(request.POST, items=items)
+    form = ChecklistForm(request.POST, items=items, agreement=agreement)
     if form.is_valid():
         changed = services.checklist_update(
-            agreement=agreement, actor=request.user, states=form.cleaned_data
+            agreement=agreement,
+            actor=request.user,
+            states=form.states(all_present="mark_all_present" in request.POST),
+            notes=form.notes(),
         )
         messages.success(request, f"Checklist saved ({changed} row{'s' if changed != 1 else ''}).")
-    else:
-        messages.error(request, "Pick present, absent or not reviewed for each provision.")
-    return redirect(f"{agreement.get_absolute_url()}#checklist")
+        return redirect(f"{agreement.get_absolute_url()}#checklist")
+    # Show the page again with the errors beside their rows; nothing typed is lost.
+    messages.error(request, "The checklist was not saved: see the rows marked below.")
+    return agreement_detail_page(request, agreement, checklist_form=form, status=400)
 
 
 @member_required
@@ -322,8 +342,8 @@ def document_upload(request, pk: int):
             "form": form,
             "agreement": agreement,
             "title": "Upload a document",
-            "intro": "A PDF (not password-protected), at most the size limit. It is stored "
-            "privately and only members of the practice can download it.",
+            "intro": f"A PDF (not password-protected) of at most {upload_limit_mb()} MB. It is "
+            "stored privately and only members of the practice can download it.",
             "button": "Upload",
             "multipart": True,
         },
@@ -342,6 +362,7 @@ def amendment_create(request, pk: int):
                 amended_on=form.cleaned_data["amended_on"],
                 summary=form.cleaned_data["summary"],
                 upload=form.cleaned_data.get("file"),
+                hitech_omnibus=form.cleaned_data["hitech_omnibus"],
             )
         except ValidationError as error:
             if hasattr(error, "error_dict"):

@@ -61,6 +61,7 @@ class VendorFile:
     tier_changes: list = field(default_factory=list)
     baa_state: str = baa_status.BaaState.MISSING
     baa_expires_on: date | None = None
+    baa_deficient: bool = False
     baa_status: str = ""
     next_review_due: date | None = None
     # Extra sections for this vendor: list of (template name, context) filled by collectors.
@@ -143,8 +144,21 @@ def _baa_state_of(agreements) -> tuple[str, date | None]:
     return state, (ref.expires_on if ref and state == baa_status.BaaState.SIGNED else None)
 
 
+def _deficient_of(agreements, checklists: dict) -> bool:
+    """The signed agreement of reference lacked a required provision (``baas.findings``)."""
+    from baas import findings
+    from baas.services import reference_agreement
+
+    ref = reference_agreement(agreements)
+    if ref is None or ref.status != "signed":
+        return False
+    items = checklists.get(ref.pk, [])
+    facts = ref.facts(provisions={i.provision: i.state for i in items}, amendments=[])
+    return findings.is_deficient(facts)
+
+
 def _vendors(practice, moment, rules, as_of) -> list[VendorFile]:
-    from baas.models import BusinessAssociateAgreement
+    from baas.models import BusinessAssociateAgreement, ChecklistItem
     from diligence.models import VendorSchedule
 
     vendors = rows_as_of(BusinessAssociate, practice, moment)
@@ -160,6 +174,7 @@ def _vendors(practice, moment, rules, as_of) -> list[VendorFile]:
         "vendor_id",
     )
     agreements = by_key(rows_as_of(BusinessAssociateAgreement, practice, moment), "vendor_id")
+    checklists = by_key(rows_as_of(ChecklistItem, practice, moment), "agreement_id")
     schedules = {s.vendor_id: s for s in rows_as_of(VendorSchedule, practice, moment)}
     files = []
     for v in sorted(vendors, key=lambda v: (v.archived_at is not None, v.name.lower(), v.pk)):
@@ -171,6 +186,7 @@ def _vendors(practice, moment, rules, as_of) -> list[VendorFile]:
             tier_changes=sorted(changes.get(v.pk, []), key=lambda c: c.changed_at, reverse=True),
             baa_state=state,
             baa_expires_on=expires,
+            baa_deficient=_deficient_of(agreements.get(v.pk, []), checklists),
             next_review_due=getattr(schedules.get(v.pk), "next_review_due", None),
         )
         vf.baa_status = baa_status.derived_status(
@@ -181,6 +197,7 @@ def _vendors(practice, moment, rules, as_of) -> list[VendorFile]:
             today=as_of,
             warning_days=rules[v.tier].first_warning_days,
             determined_not_ba=v.determined_not_ba,
+            baa_deficient=vf.baa_deficient,
         )
         files.append(vf)
     return files
@@ -283,6 +300,7 @@ def gather(practice: Organization, as_of: date, period_start: date, prepared_by=
             baa_state=vf.baa_state,
             baa_expires_on=vf.baa_expires_on,
             next_review_due=vf.next_review_due,
+            baa_deficient=vf.baa_deficient,
         )
         for vf in vendors
     ]

@@ -101,13 +101,13 @@ def baa_section(data, by_id, moment):
             for a in agreements.get(vendor_id, [])
         ]
         ref = reference_agreement([a for a, _, _ in versions])
-        v = vendor_facts(vendor)
+        v = vendor_facts(vendor, subcontractor_count=len(vendor_file.subcontractors))
         found, facts, checklist = [], None, []
         if ref is not None:
             items = checklists.get(ref.pk, [])
             facts = ref.facts(
                 provisions={i.provision: i.state for i in items},
-                amended=bool(amendments.get(ref.pk)),
+                amendments=amendments.get(ref.pk, []),
             )
             found = findings.agreement_findings(
                 facts, v, p, data.as_of, rules[vendor.tier].first_warning_days

@@ -6,7 +6,7 @@ The definitions are the dashboard's, asked from the same rules:
 - **vendors by tier**: vendors not archived, by effective tier;
 - **BAA coverage**: of the active vendors that handle PHI, those whose BAA status
   (``vendors.baa_status.derived_status``, the pure twin of the inventory's SQL annotation) is
-  signed and current or expiring soon;
+  in ``baa_status.COMPLIANT`` (signed, current or expiring soon, not deficient);
 - **gaps**: vendors whose BAA status is a compliance gap (PHI without a signed, current BAA,
   164.502(e), 164.308(b));
 - **BAAs expiring within 90 days**: signed agreements of reference expiring in the next 90 days;
@@ -38,6 +38,7 @@ class VendorState:
     baa_state: str
     baa_expires_on: date | None
     next_review_due: date | None
+    baa_deficient: bool = False
 
 
 @dataclass
@@ -67,6 +68,7 @@ def status_of(state: VendorState, today: date, rules: dict) -> str:
         today=today,
         warning_days=rules[state.tier].first_warning_days,
         determined_not_ba=state.determined_not_ba,
+        baa_deficient=state.baa_deficient,
     )
 
 
@@ -75,11 +77,7 @@ def summarize(states: list[VendorState], today: date, rules: dict) -> Summary:
     current = [s for s in states if not s.archived]
     statuses = {id(s): status_of(s, today, rules) for s in current}
     active_phi = [s for s in current if s.status == RelationshipStatus.ACTIVE and s.handles_phi]
-    covered = [
-        s
-        for s in active_phi
-        if statuses[id(s)] in (baa_status.BaaStatus.CURRENT, baa_status.BaaStatus.EXPIRING)
-    ]
+    covered = [s for s in active_phi if statuses[id(s)] in baa_status.COMPLIANT]
     gaps = [s for s in current if statuses[id(s)] == baa_status.BaaStatus.GAP]
     horizon = today + timedelta(days=90)
     expiring = [

@@ -85,7 +85,7 @@ VENDOR_FIGURES = {
     "total": ("Vendors in the inventory (not archived)", {}),
     "active_phi": ("Active vendors that handle PHI", {"status": "active", "phi": "yes"}),
     "active_phi_covered": (
-        "Active PHI vendors with a signed, current BAA",
+        "Active PHI vendors with a signed, current and complete BAA",
         {"status": "active", "phi": "yes", "baa": COMPLIANT},
     ),
     "gap_count": (

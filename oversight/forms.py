@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from .choices import Role
 from .models import Organization
@@ -16,15 +17,32 @@ class PracticeForm(forms.ModelForm):
             "contact_phone",
             "cost_per_record",
             "cost_per_record_year",
+            "breach_notice_threshold_days",
             "require_mfa",
         ]
         help_texts = {
             "require_mfa": "Members without an authenticator app are asked to set one up "
-            "before they can do anything else (HIPAA 164.312(d)).",
+            "before they can do anything else. HIPAA 164.312(d) requires verifying who signs "
+            "in; it does not name two-factor (the proposed 2025 Security Rule update would).",
             "cost_per_record": "Estimated cost of a breach per patient record, in US dollars; "
             "used to compare liability caps with exposure.",
             "cost_per_record_year": "The year the cost-per-record figure comes from.",
+            "breach_notice_threshold_days": "A vendor's BAA allowing longer than this to report "
+            "a breach is flagged. The law's 60 calendar days (164.410(b)) is an outer limit, and "
+            "an agent's discovery may count as the practice's (164.404(a)(2)). Default 30.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["breach_notice_threshold_days"]
+        field.required = False  # left empty: keep the current value
+        field.min_value, field.max_value = 1, 60
+        field.widget.attrs.update(min=1, max=60)
+        field.validators += [MinValueValidator(1), MaxValueValidator(60)]
+
+    def clean_breach_notice_threshold_days(self):
+        value = self.cleaned_data.get("breach_notice_threshold_days")
+        return value if value is not None else self.instance.breach_notice_threshold_days
 
 
 class PracticeCreateForm(forms.ModelForm):

@@ -34,6 +34,12 @@ class Organization(models.Model):
         max_digits=10, decimal_places=2, default=Decimal("408.00")
     )
     cost_per_record_year = models.PositiveSmallIntegerField(default=2018)
+    # The practice's own limit on a vendor's breach-notice window (baas/findings.py): 60
+    # calendar days (164.410(b)) is an outer limit, and an agent's discovery counts as the
+    # practice's (164.404(a)(2)).
+    breach_notice_threshold_days = models.PositiveSmallIntegerField(
+        "longest acceptable breach-notice window (calendar days)", default=30
+    )
     require_mfa = models.BooleanField(
         "require two-factor authentication for every member", default=False
     )
@@ -51,6 +57,12 @@ class Organization(models.Model):
                 condition=models.Q(cost_per_record__gte=0),
                 name="organization_cost_per_record_not_negative",
                 violation_error_message="The cost per record cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(breach_notice_threshold_days__gte=1)
+                & models.Q(breach_notice_threshold_days__lte=60),
+                name="organization_breach_notice_threshold_1_60",
+                violation_error_message="The breach-notice threshold is 1 to 60 days.",
             ),
             models.CheckConstraint(
                 condition=models.Q(digest_hour__lte=23),

@@ -7,7 +7,6 @@ import pytest
 from django.core.management import call_command
 
 from baas.demo import minimal_pdf
-from baas.provisions import PROVISIONS
 
 from .test_browser import sign_in
 
@@ -39,14 +38,23 @@ def test_signed_baa_closes_the_gap(page, live_server, demo, tmp_path):
     page.select_option("#id_template_source", "negotiated")
     page.fill("#id_breach_notice_days", "10")
     page.select_option("#id_indemnification", "mutual")
+    # The cap fields follow the cap kind on the page.
+    page.select_option("#id_cap_kind", "fixed")
+    assert page.is_visible("#id_cap_amount") and not page.is_visible("#id_cap_months")
     page.select_option("#id_cap_kind", "none")
+    assert not page.is_visible("#id_cap_amount")
+    page.select_option("#id_return_destroy", "either")  # answers provision (J)
     page.click("#agreement-form button[type=submit]")
     page.wait_for_selector("#checklist-form")
 
-    # Tick the checklist: every provision present.
-    for provision in PROVISIONS:
-        page.check(f"#checklist-form input[name={provision.key}][value=present]")
-    page.click("#save-checklist")
+    # The checklist, from the keyboard: one row absent asks for its clause reference, then
+    # "mark all present" for the rest.
+    page.focus("#checklist-form input[name=access][value=absent]")
+    page.keyboard.press("Space")
+    assert page.evaluate("document.activeElement.name") == "note_access"
+    page.keyboard.type("Section 7 is silent")
+    page.check("#checklist-form input[name=access][value=present]")
+    page.click("#mark-all-present")
     page.wait_for_selector("text=Checklist saved")
     assert "required provisions not reviewed" not in page.inner_text("body")
 

@@ -15,7 +15,7 @@ from baas.models import BusinessAssociateAgreement, ChecklistItem
 from oversight import due
 from oversight.models import rules_for
 from vendors import activation
-from vendors.baa_status import BaaState, BaaStatus, annotate, derived_status
+from vendors.baa_status import COMPLIANT, BaaState, BaaStatus, annotate, derived_status
 from vendors.choices import RelationshipStatus
 from vendors.models import BusinessAssociate
 
@@ -249,6 +249,8 @@ def test_cap_in_dollars_on_the_model(vendor):
 def test_editing_the_vendor_recounts_its_findings(vendor):
     from vendors.services import vendor_save
 
+    BusinessAssociate.objects.filter(pk=vendor.pk).update(record_count=1_000)  # $408,000
+    vendor = fresh(vendor)
     make_signed(
         vendor,
         checklist=ALL_PRESENT,
@@ -327,3 +329,146 @@ def test_nightly_task_recounts_date_dependent_findings(cast, time_machine):
     assert refresh_findings() >= 1
     after = BusinessAssociate.objects.get(pk=vendor.pk).baa_findings_warning
     assert after > before
+
+
+# --- issue 10: deficient agreements, practice threshold, one fact asked once ------------------
+
+
+def test_an_absent_provision_makes_the_signed_baa_deficient_not_current(cast):
+    today = cast.practice.today()
+    rules = rules_for([cast.practice.pk])[cast.practice.pk]
+    warning = {tier: r.first_warning_days for tier, r in rules.items()}
+    vendor = VendorFactory(organization=cast.practice, status="active")
+    agreement = make_signed(
+        vendor,
+        signed_on=today - timedelta(days=30),
+        checklist={**ALL_PRESENT, "books_records": ProvisionState.ABSENT},
+    )
+    vendor = fresh(vendor)
+    assert vendor.baa_state == BaaState.SIGNED and vendor.baa_deficient
+    python = derived_status(
+        baa_state=vendor.baa_state,
+        baa_expires_on=vendor.baa_expires_on,
+        status=vendor.status,
+        handles_phi=vendor.handles_phi,
+        today=today,
+        warning_days=warning[vendor.tier],
+        baa_deficient=vendor.baa_deficient,
+    )
+    sql = annotate(BusinessAssociate.objects.filter(pk=vendor.pk), today, warning).get()
+    assert python == sql.baa_status == BaaStatus.DEFICIENT
+    assert BaaStatus.DEFICIENT.label.startswith("Signed, deficient")
+    assert BaaStatus.DEFICIENT not in COMPLIANT
+    from baas.integration import signed_baa_check
+
+    assert signed_baa_check(vendor) == [
+        "The signed BAA is deficient: a required provision is absent"
+    ]
+    # Adding the provision (an amendment, then the checklist) makes it current again.
+    services.checklist_update(
+        agreement=agreement, actor=None, states={"books_records": ProvisionState.PRESENT}
+    )
+    vendor = fresh(vendor)
+    assert not vendor.baa_deficient
+    sql = annotate(BusinessAssociate.objects.filter(pk=vendor.pk), today, warning).get()
+    assert sql.baa_status == BaaStatus.CURRENT
+
+
+def test_return_destruction_is_answered_by_its_term_and_syncs_the_checklist(vendor):
+    agreement = make_signed(vendor, checklist=ALL_PRESENT)
+    row = agreement.checklist.get(provision="return_destroy")
+    assert row.state == ProvisionState.PRESENT
+    agreement.return_destroy = "not_addressed"
+    services.agreement_update(agreement=agreement, actor=None)
+    row.refresh_from_db()
+    assert row.state == ProvisionState.ABSENT
+    assert fresh(vendor).baa_deficient
+    # The checklist cannot contradict the term.
+    services.checklist_update(
+        agreement=agreement, actor=None, states={"return_destroy": ProvisionState.PRESENT}
+    )
+    row.refresh_from_db()
+    assert row.state == ProvisionState.ABSENT
+
+
+def test_the_practice_sets_its_breach_notice_threshold(vendor):
+    make_signed(
+        vendor,
+        checklist=ALL_PRESENT,
+        breach_notice_days=45,
+        breach_notice_trigger="discovery",
+        indemnification="mutual",
+        cap_kind="none",
+        return_destroy="destroy",
+    )
+    assert fresh(vendor).baa_findings_warning == 1  # over the default 30 days
+    org = vendor.organization
+    org.breach_notice_threshold_days = 60
+    org.save()
+    services.vendor_baa_refresh(vendor=fresh(vendor))
+    assert fresh(vendor).baa_findings_warning == 0
+
+
+def test_subcontractor_rows_count_as_using_subcontractors(vendor):
+    from vendors.models import Subcontractor
+
+    not_reviewed = {**ALL_PRESENT, "subcontractors": ProvisionState.NOT_REVIEWED}
+    agreement = make_signed(
+        vendor,
+        checklist=not_reviewed,
+        breach_notice_days=10,
+        indemnification="mutual",
+        cap_kind="none",
+    )
+    before = services.vendor_baa_refresh(vendor=fresh(vendor))
+    assert "subcontractor_provision_absent" not in {f.code for f in before}
+    Subcontractor.objects.create(organization=vendor.organization, vendor=vendor, name="Cloud host")
+    found = services.vendor_baa_refresh(vendor=fresh(vendor))
+    assert "subcontractor_provision_absent" in {f.code for f in found}
+    assert agreement.pk
+
+
+def test_before_phi_flows_the_gap_item_counts_down_to_the_planned_date(cast):
+    org = cast.practice
+    today = org.today()
+    planned = today + timedelta(days=10)
+    vendor = VendorFactory(organization=org, status="onboarding", phi_access_began=planned)
+    items = due.collect([org.pk], today, rules_for([org.pk]))
+    gap = next(i for i in items if i.key == f"gap:vendor:{vendor.pk}")
+    assert gap.title == (
+        f"BAA must be signed before PHI is shared (access planned for {planned:%Y-%m-%d})"
+    )
+    assert gap.due_date == planned  # not overdue: the queue counts down to it
+    began = VendorFactory(
+        organization=org, status="active", phi_access_began=today - timedelta(days=3)
+    )
+    items = due.collect([org.pk], today, rules_for([org.pk]))
+    assert next(i for i in items if i.key == f"gap:vendor:{began.pk}").title == (
+        "PHI shared without a signed, current BAA"
+    )
+
+
+def test_the_gap_email_before_phi_flows_does_not_say_phi_is_shared(cast):
+    from django.utils import timezone
+
+    from reminders import emails
+    from reminders.choices import Stage
+
+    from .reminders_factories import ReminderFactory
+
+    planned = cast.practice.today() + timedelta(days=10)
+    reminder = ReminderFactory(
+        recipient=cast.bob,
+        kind=due.DueKind.COMPLIANCE_GAP,
+        stage=Stage.GAP,
+        threshold=0,
+        due_date=planned,
+        title=f"BAA must be signed before PHI is shared (access planned for {planned:%Y-%m-%d})",
+    )
+    message = emails.build(
+        [reminder], organization=cast.practice, to="x@example.com", digest=False, now=timezone.now()
+    )
+    html = message.alternatives[0][0]
+    for text in (message.body, html):
+        assert "No PHI may be shared with this vendor before a BAA is signed" in text
+        assert "handles PHI without" not in text

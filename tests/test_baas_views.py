@@ -1,6 +1,7 @@
 """Agreement pages: tenancy and roles for every view, forms with field errors, actions, the
 vendor page panel, the inventory's BAA status, document download, and query counts."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from django.urls import reverse
 
 from baas import services
 from baas.choices import AgreementStatus, ProvisionState
+from baas.forms import ChecklistForm
 from baas.models import AgreementDocument, BusinessAssociateAgreement
 from baas.provisions import PROVISIONS
 from oversight.choices import AuditAction
@@ -54,7 +56,6 @@ VALID = {
     "return_destroy": "unknown",
     "audit_rights": "unknown",
     "offshore_restricted": "unknown",
-    "subcontractor_flowdown": "unknown",
     "breach_notice_days": "10",
 }
 
@@ -245,6 +246,13 @@ def test_checklist_ticks_record_reviewer_and_clear_the_warning(cast, login, vend
     client.post(reverse("agreement_checklist", args=[agreement.pk]), ALL_PRESENT)
     row = agreement.checklist.get(provision="termination")
     assert row.state == ProvisionState.PRESENT and row.reviewed_by == cast.bob.user
+    # Provision (J) is answered once, by the "PHI at termination" term, not by the checklist.
+    page = client.get(url).content.decode()
+    assert "1 required provision not reviewed" in page
+    assert "PHI at termination" in page
+    agreement.refresh_from_db()
+    agreement.return_destroy = "destroy"
+    services.agreement_update(agreement=agreement, actor=cast.bob.user)
     page = client.get(url)
     assert "provisions_not_reviewed" not in {f.code for f in page.context["findings"]}
     assert "required provisions not reviewed" not in page.content.decode()
@@ -264,16 +272,27 @@ def test_bad_upload_is_a_field_error_and_nothing_is_stored(cast, login, agreemen
     assert not any(p.is_file() for p in private_storage.rglob("*"))
 
 
-def test_amendment_with_document_clears_pre_omnibus(cast, login, vendor, private_storage):
+def test_only_an_omnibus_amendment_clears_pre_omnibus(cast, login, vendor, private_storage):
     agreement = make_signed(vendor, signed_on=date(2011, 5, 1), checklist=ALL_PRESENT)
     assert BusinessAssociate.objects.get(pk=vendor.pk).baa_findings_critical == 1
-    response = login(cast.bob).post(
-        reverse("agreement_amendment_create", args=[agreement.pk]),
-        {"amended_on": "2013-09-01", "summary": "Omnibus amendment", "file": pdf_upload("a.pdf")},
+    client = login(cast.bob)
+    url = reverse("agreement_amendment_create", args=[agreement.pk])
+    # Dated before the compliance date (2013-09-23) and not marked: the flag stays.
+    response = client.post(
+        url, {"amended_on": "2013-09-01", "summary": "Fee change", "file": pdf_upload("a.pdf")}
     )
     assert response.status_code == 302
     amendment = agreement.amendments.get()
     assert amendment.document.kind == "amendment"
+    assert BusinessAssociate.objects.get(pk=vendor.pk).baa_findings_critical == 1
+    page = client.get(reverse("agreement_detail", args=[agreement.pk])).content.decode()
+    assert "Signed before the Omnibus Rule&#x27;s compliance date" in page
+    assert "HITECH/Omnibus" in client.get(url).content.decode()  # the form offers the mark
+    # Marked as the HITECH/Omnibus amendment: cleared.
+    client.post(
+        url, {"amended_on": "2013-07-01", "summary": "HITECH amendment", "hitech_omnibus": "on"}
+    )
+    assert agreement.amendments.get(summary="HITECH amendment").hitech_omnibus
     assert BusinessAssociate.objects.get(pk=vendor.pk).baa_findings_critical == 0
 
 
@@ -449,3 +468,165 @@ def test_editing_a_signed_agreement_keeps_its_status(cast, login, vendor):
     assert response.status_code == 302
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.SIGNED and agreement.breach_notice_days == 5
+
+
+# --- issue 11: the agreement page -----------------------------------------------------------
+
+
+def _findings_html(html: str) -> str:
+    return html.split('id="findings-h"')[1].split('id="terms-h"')[0]
+
+
+def test_missing_carve_outs_are_one_finding_and_provisions_keep_capitals(cast, login, vendor):
+    agreement = make_signed(
+        vendor,
+        cap_kind="fixed",
+        cap_amount=50000,
+        carve_outs=[],
+        checklist={**ALL_PRESENT, "books_records": "absent"},
+    )
+    page = login(cast.charlie).get(reverse("agreement_detail", args=[agreement.pk]))
+    codes = [f.code for f in page.context["findings"]]
+    assert codes.count("carve_outs_missing") == 1
+    assert not any(c.startswith("carve_out_missing:") for c in codes)
+    found = _findings_html(page.content.decode())
+    assert found.count("No carve-outs from the cap for: gross negligence, willful misconduct") == 1
+    assert "Required provision absent: Makes books and records available to HHS" in found
+    assert "available to hhs" not in found and "seed" not in found.lower()
+
+
+def test_checklist_is_near_the_top_and_labelled_for_the_keyboard(cast, login, vendor):
+    agreement = make_agreement(vendor)
+    html = login(cast.bob).get(reverse("agreement_detail", args=[agreement.pk])).content.decode()
+    assert html.index('id="checklist-h"') < html.index('id="findings-h"') < html.index('id="terms"')
+    form = html.split('id="checklist-form"')[1].split("</form>")[0]
+    # Each row's radios are a fieldset named after the provision; each input has a label.
+    assert form.count("<fieldset") == 11  # (J) is answered by its term
+    for input_id in re.findall(r'<input type="(?:radio|text)"[^>]* id="([^"]+)"', form):
+        assert f'for="{input_id}"' in form, input_id
+    assert 'id="mark-all-present"' in form and 'type="submit"' in form
+    assert 'answered by the term "PHI at termination"' in form
+    # Terms and checklist never ask the same fact twice.
+    edit = login(cast.bob).get(reverse("agreement_edit", args=[agreement.pk]))
+    assert "subcontractor_flowdown" not in edit.context["form"].fields
+    assert "return_destroy" in edit.context["form"].fields
+    assert (
+        "return_destroy"
+        not in ChecklistForm(items=agreement.checklist.all(), agreement=agreement).fields
+    )
+
+
+def test_mark_all_present_keeps_rows_marked_absent(cast, login, vendor):
+    agreement = make_agreement(vendor)
+    client = login(cast.bob)
+    url = reverse("agreement_checklist", args=[agreement.pk])
+    states = {p.key: "not_reviewed" for p in PROVISIONS if p.key != "return_destroy"}
+    data = {**states, "access": "absent", "note_access": "s. 7 is silent", "mark_all_present": "1"}
+    response = client.post(url, data)
+    assert response.status_code == 302
+    rows = {i.provision: i for i in agreement.checklist.all()}
+    assert rows["access"].state == "absent" and rows["access"].note == "s. 7 is silent"
+    assert rows["termination"].state == rows["subcontractors"].state == "present"
+    assert rows["return_destroy"].state == "not_reviewed"  # the term answers it
+
+
+def test_absent_asks_for_the_clause_reference_and_keeps_the_input(cast, login, vendor):
+    agreement = make_agreement(vendor)
+    client = login(cast.bob)
+    states = {p.key: "present" for p in PROVISIONS if p.key != "return_destroy"}
+    response = client.post(
+        reverse("agreement_checklist", args=[agreement.pk]),
+        {**states, "books_records": "absent", "note_books_records": ""},
+    )
+    assert response.status_code == 400
+    form = response.context["checklist_form"]
+    assert "clause reference" in form.errors["note_books_records"][0]
+    assert 'value="absent" id="id_books_records_' in response.text.replace("checked", "")
+    assert not agreement.checklist.filter(state="present").exists()  # nothing saved half-way
+
+
+def test_cap_fields_shown_depend_on_the_cap_kind_and_money_is_formatted(cast, login, vendor):
+    agreement = make_agreement(
+        vendor, cap_kind="fixed", cap_amount=50000, annual_contract_value=24000
+    )
+    client = login(cast.bob)
+    html = client.get(reverse("agreement_edit", args=[agreement.pk])).content.decode()
+    assert re.search(r'id="cap-field-cap_amount"(?! hidden)>', html)
+    assert 'id="cap-field-cap_months" hidden' in html
+    assert 'id="cap-field-cap_multiple" hidden' in html
+    assert 'value="50,000"' in html and 'value="24,000"' in html
+    assert "/static/js/agreement.js" in html
+    detail = client.get(reverse("agreement_detail", args=[agreement.pk])).content.decode()
+    assert "$50,000" in detail and "$24,000" in detail
+    # "$75,000" is read as 75000; the other kinds' fields are dropped with the kind.
+    data = {**VALID, "vendor": vendor.pk, "cap_kind": "fixed", "cap_amount": "$75,000"}
+    data["cap_months"] = "3"
+    response = client.post(reverse("agreement_edit", args=[agreement.pk]), data)
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.cap_amount == 75000 and agreement.cap_months is None
+    months = client.post(
+        reverse("agreement_edit", args=[agreement.pk]),
+        {**VALID, "vendor": vendor.pk, "cap_kind": "fees_months"},
+    )
+    assert 'id="cap-field-cap_months">' in months.text  # the field with its error shows
+
+
+def test_mark_signed_with_the_copy_uploaded_does_not_ask_for_it(
+    cast, login, vendor, private_storage
+):
+    client = login(cast.bob)
+    signer = {
+        "signed_on": "2025-01-10",
+        "practice_signatory_name": "D",
+        "vendor_signatory_name": "V",
+    }
+    bare = make_agreement(vendor)
+    response = client.post(reverse("agreement_sign", args=[bare.pk]), signer, follow=True)
+    assert "Upload the signed copy" in response.text
+    other = make_agreement(VendorFactory(organization=cast.practice, name="Second"))
+    services.document_add(agreement=other, actor=cast.bob.user, upload=pdf_upload())
+    response = client.post(reverse("agreement_sign", args=[other.pk]), signer, follow=True)
+    assert "is signed" in response.text and "Upload the signed copy" not in response.text
+
+
+def test_upload_help_states_the_size_limit_in_mb(cast, login, agreement, settings):
+    settings.MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+    client = login(cast.bob)
+    html = client.get(reverse("agreement_document_upload", args=[agreement.pk])).text
+    assert "at most 20 MB" in html
+    html = client.get(reverse("agreement_amendment_create", args=[agreement.pk])).text
+    assert "at most 20 MB" in html
+
+
+def test_practice_sets_the_breach_notice_threshold(cast, login):
+    client = login(cast.alice)
+    page = client.get(reverse("practice_settings"))
+    assert "breach_notice_threshold_days" in page.context["form"].fields
+    assert "does not name two-factor" in page.text  # 164.312(d) requires authentication
+    data = {
+        "name": cast.practice.name,
+        "timezone": cast.practice.timezone,
+        "cost_per_record": "408.00",
+        "cost_per_record_year": "2018",
+        "breach_notice_threshold_days": "90",
+        "digest_hour": "7",
+    }
+    response = client.post(reverse("practice_settings"), data)
+    assert "breach_notice_threshold_days" in response.context["form"].errors
+    client.post(reverse("practice_settings"), {**data, "breach_notice_threshold_days": "14"})
+    cast.practice.refresh_from_db()
+    assert cast.practice.breach_notice_threshold_days == 14
+
+
+def test_vendor_page_before_phi_flows_says_sign_first(cast, login):
+    today = cast.practice.today()
+    planned = today + timedelta(days=5)
+    vendor = VendorFactory(
+        organization=cast.practice, status="onboarding", phi_access_began=planned
+    )
+    html = login(cast.charlie).get(reverse("vendor_detail", args=[vendor.pk])).text
+    assert (
+        f"BAA must be signed before PHI is shared (access planned for {planned:%Y-%m-%d})" in html
+    )
+    assert "in 5 days" in html

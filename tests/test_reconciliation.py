@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from baas.choices import AgreementStatus
+from baas.choices import AgreementStatus, ProvisionState
 from baas.services import agreement_terminate
 from oversight.models import Membership
 from vendors.choices import AccessLevel, Criticality, RelationshipStatus
@@ -82,6 +82,12 @@ def every_status(cast):
         signed_on=today - timedelta(days=400),
         expires_on=today - timedelta(days=10),
     )
+    make_signed(
+        VendorFactory(organization=org, name="Deficient Billing"),
+        effective_on=today - timedelta(days=400),
+        expires_on=today + timedelta(days=500),
+        checklist={"books_records": ProvisionState.ABSENT},
+    )
     ended = make_signed(
         VendorFactory(organization=org, name="Terminated Shred"),
         effective_on=today - timedelta(days=400),
@@ -107,6 +113,18 @@ def test_every_baa_status_figures_equal_their_lists(cast, login, every_status):
     figures = reconcile(client)
     assert figures["expiring_30"] == 1  # the expired BAA is not expiring
     assert figures["active_phi_covered"] >= 2  # current and expiring are both covered
+
+
+def test_a_deficient_baa_is_not_covered_on_the_dashboard_or_the_list(cast, login, every_status):
+    client = login(cast.charlie)
+    figures = reconcile(client)
+    covered = client.get("/vendors/?status=active&phi=yes&baa=compliant").context["page"]
+    names = {v.name for v in covered}
+    assert {"Current Backup", "Expiring Fax"} <= names and "Deficient Billing" not in names
+    assert figures["active_phi_covered"] == len(names)
+    row = client.get("/vendors/?q=Deficient").text.split("Deficient Billing")[1].split("</tr>")[0]
+    assert 'data-baa-status="deficient"' in row
+    assert "Signed, deficient" in row and "Signed, current" not in row
 
 
 def test_work_queue_lists_one_row_per_problem_most_overdue_first(cast, login, every_status):

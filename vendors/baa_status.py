@@ -1,7 +1,9 @@
 """The BAA status of each vendor, as the inventory shows it (filterable and sortable).
 
-The ``baas`` app keeps four fields of ``BusinessAssociate`` up to date whenever an agreement
-changes (``baa_state``, ``baa_expires_on``, ``baa_findings_critical``, ``baa_findings_warning``);
+The ``baas`` app keeps five fields of ``BusinessAssociate`` up to date whenever an agreement
+changes (``baa_state``, ``baa_expires_on``, ``baa_findings_critical``, ``baa_findings_warning``,
+``baa_deficient``: a signed agreement with a required provision marked absent is "Signed,
+deficient", not compliant);
 what depends on today's date is computed here, at query time, against the tier's first BAA
 expiry warning (``oversight.models.rules_for``). A vendor that is engaged (onboarding, active
 or offboarding: it holds PHI until return or destruction, 164.504(e)(2)(ii)(J)), needs a BAA
@@ -34,6 +36,7 @@ class BaaStatus(models.TextChoices):
 
     GAP = "gap", "Compliance gap: PHI without a signed BAA"
     EXPIRED = "expired", "Expired"
+    DEFICIENT = "deficient", "Signed, deficient (a required provision is absent)"
     EXPIRING = "expiring", "Expiring soon"
     DRAFT = "draft", "Draft or in negotiation"
     MISSING = "missing", "Missing"
@@ -46,6 +49,9 @@ class BaaStatus(models.TextChoices):
 
 
 RANK = {status: rank for rank, status in enumerate(BaaStatus.values)}
+# Signed, in date and complete: what the dashboard counts as covered and the inventory's
+# "compliant" filter lists. A deficient agreement is not in it.
+COMPLIANT = (BaaStatus.CURRENT, BaaStatus.EXPIRING)
 
 
 def derived_status(
@@ -57,13 +63,17 @@ def derived_status(
     today: date,
     warning_days: int,
     determined_not_ba: bool = False,
+    baa_deficient: bool = False,
 ) -> str:
-    """The vendor's BAA status on ``today`` (``warning_days``: the tier's first warning)."""
+    """The vendor's BAA status on ``today`` (``warning_days``: the tier's first warning).
+    ``baa_deficient``: the signed agreement lacks a required provision (164.504(e))."""
     current = baa_state == BaaState.SIGNED and (baa_expires_on is None or baa_expires_on >= today)
     if needs_baa and status in ENGAGED_STATUSES and not current:
         return BaaStatus.GAP
     if baa_state == BaaState.EXPIRED or (baa_state == BaaState.SIGNED and not current):
         return BaaStatus.EXPIRED
+    if current and baa_deficient:
+        return BaaStatus.DEFICIENT
     if current:
         if baa_expires_on is not None and baa_expires_on <= today + timedelta(days=warning_days):
             return BaaStatus.EXPIRING
@@ -89,6 +99,7 @@ def conditions(today: date, warning_days_by_tier: dict[str, int]) -> dict[str, Q
         BaaStatus.GAP: Q(needs_baa=True, status__in=ENGAGED_STATUSES) & ~current,
         BaaStatus.EXPIRED: Q(baa_state=BaaState.EXPIRED)
         | (Q(baa_state=BaaState.SIGNED) & ~current),
+        BaaStatus.DEFICIENT: current & Q(baa_deficient=True),
         BaaStatus.EXPIRING: current & Q(baa_expires_on__isnull=False) & expiring,
         BaaStatus.CURRENT: current,
         BaaStatus.DRAFT: Q(baa_state=BaaState.DRAFT),
@@ -105,6 +116,7 @@ def annotate(queryset, today: date, warning_days_by_tier: dict[str, int]):
     order = [
         BaaStatus.GAP,
         BaaStatus.EXPIRED,
+        BaaStatus.DEFICIENT,
         BaaStatus.EXPIRING,
         BaaStatus.CURRENT,
         BaaStatus.DRAFT,

@@ -103,6 +103,9 @@ class BusinessAssociate(TenantModel):
     baa_expires_on = models.DateField("BAA expires on", null=True, blank=True, editable=False)
     baa_findings_critical = models.PositiveSmallIntegerField(default=0, editable=False)
     baa_findings_warning = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The signed agreement lacks a required provision (``baas.findings.is_deficient``): it is
+    # not counted as compliant ("Signed, deficient").
+    baa_deficient = models.BooleanField("BAA deficient", default=False, editable=False)
 
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
