@@ -1,0 +1,152 @@
+"""Text out of an uploaded agreement: PDF text layer (pypdf), DOCX (python-docx), plain text,
+and scanned image-only PDFs through OCR (Debian ``poppler-utils`` ``pdftoppm`` and
+``tesseract-ocr``, run as local programs: no network, no downloaded model).
+
+Pages are joined with form feeds so that the reader can say on which page an excerpt is.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ExtractionError(Exception):
+    """The document cannot be read; ``code`` says why, ``message`` says it to the user."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+MESSAGES = {
+    "encrypted": "The PDF is encrypted (password-protected), so its text cannot be read. "
+    "Upload an unprotected copy.",
+    "unreadable": "The file could not be opened as a PDF, Word (DOCX) or text document.",
+    "empty": "The document has no text to read, and it has no scanned pages to recognise.",
+    "ocr_unavailable": "The document is a scan (images without text) and text recognition (OCR) "
+    "is not installed on this server.",
+    "ocr_failed": "The document is a scan (images without text) and text recognition (OCR) "
+    "could not read it. Upload a clearer scan or the original PDF.",
+    "not_a_baa": "This document does not read like a business associate agreement (it does not "
+    "name a business associate and state the required provisions), so nothing is proposed.",
+}
+
+# Below this many letters per page, a PDF page is taken for a scan.
+MIN_LETTERS_PER_PAGE = 40
+OCR_DPI = 200
+OCR_TIMEOUT_PER_PAGE = 60
+
+
+@dataclass
+class Extracted:
+    text: str
+    pages: int
+    method: str  # "text", "pdf", "docx", "ocr"
+
+
+def extract(data: bytes, filename: str = "") -> Extracted:
+    name = filename.lower()
+    if data[:5] == b"%PDF-" or name.endswith(".pdf"):
+        return _pdf(data)
+    if data[:2] == b"PK" or name.endswith(".docx"):
+        return _docx(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as e:
+            raise ExtractionError("unreadable", MESSAGES["unreadable"]) from e
+    if not text.strip():
+        raise ExtractionError("empty", MESSAGES["empty"])
+    return Extracted(text, text.count("\f") + 1, "text")
+
+
+def _pdf(data: bytes) -> Extracted:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            # An empty owner password opens many "protected" PDFs that only forbid printing.
+            try:
+                if not reader.decrypt(""):
+                    raise ExtractionError("encrypted", MESSAGES["encrypted"])
+            except ExtractionError:
+                raise
+            except Exception as e:
+                raise ExtractionError("encrypted", MESSAGES["encrypted"]) from e
+        pages = [(page.extract_text() or "") for page in reader.pages]
+    except ExtractionError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError) as e:
+        raise ExtractionError("unreadable", MESSAGES["unreadable"]) from e
+    letters = sum(sum(c.isalpha() for c in p) for p in pages)
+    if pages and letters >= MIN_LETTERS_PER_PAGE * len(pages) / 2:
+        return Extracted("\f".join(pages), len(pages), "pdf")
+    if not pages:
+        raise ExtractionError("empty", MESSAGES["empty"])
+    return _ocr(data, len(pages))
+
+
+def ocr_available() -> bool:
+    return bool(shutil.which("pdftoppm") and shutil.which("tesseract"))
+
+
+def _ocr(data: bytes, page_count: int) -> Extracted:
+    if not ocr_available():
+        raise ExtractionError("ocr_unavailable", MESSAGES["ocr_unavailable"])
+    with tempfile.TemporaryDirectory(prefix="reader-ocr-") as tmp:
+        src = Path(tmp) / "in.pdf"
+        src.write_bytes(data)
+        try:
+            subprocess.run(
+                ["pdftoppm", "-r", str(OCR_DPI), "-gray", "-png", str(src), str(Path(tmp) / "p")],
+                check=True,
+                capture_output=True,
+                timeout=OCR_TIMEOUT_PER_PAGE * max(page_count, 1),
+            )
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+            raise ExtractionError("ocr_failed", MESSAGES["ocr_failed"]) from e
+        images = sorted(Path(tmp).glob("p-*.png"))
+        texts = []
+        for image in images:
+            try:
+                done = subprocess.run(
+                    ["tesseract", str(image), "stdout", "-l", "eng", "--psm", "6"],
+                    check=True,
+                    capture_output=True,
+                    timeout=OCR_TIMEOUT_PER_PAGE,
+                )
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+                raise ExtractionError("ocr_failed", MESSAGES["ocr_failed"]) from e
+            texts.append(done.stdout.decode("utf-8", "replace"))
+    if sum(sum(c.isalpha() for c in t) for t in texts) < MIN_LETTERS_PER_PAGE:
+        raise ExtractionError("ocr_failed", MESSAGES["ocr_failed"])
+    return Extracted("\f".join(texts), len(texts), "ocr")
+
+
+def _docx(data: bytes) -> Extracted:
+    try:
+        import docx
+    except ImportError as e:  # pragma: no cover - pinned in requirements.txt
+        raise ExtractionError("unreadable", MESSAGES["unreadable"]) from e
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as e:  # python-docx raises several kinds for a bad zip or XML
+        raise ExtractionError("unreadable", MESSAGES["unreadable"]) from e
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.append(" | ".join(cell.text for cell in row.cells))
+    text = "\n".join(lines)
+    if not text.strip():
+        raise ExtractionError("empty", MESSAGES["empty"])
+    return Extracted(text, 1, "docx")
