@@ -858,8 +858,10 @@ def looks_like_baa(doc: Document, provisions_found: int) -> bool:
     return roles >= 2 and phi >= 2 and provisions_found >= 4
 
 
-def read(raw: str) -> Reading:
-    doc = Document(raw)
+def read(raw: str, *, paged: bool | None = None) -> Reading:
+    """Read an agreement's text; ``paged`` says whether it has pages (PDF), so that each
+    excerpt can say its page (by default: when the text has form feeds)."""
+    doc = Document(raw, paged=paged)
     p = parties(doc)
     provisions = {}
     for key in PROVISION_PATTERNS:

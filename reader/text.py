@@ -151,10 +151,10 @@ _SPLIT = re.compile(r"(?<=[.;!?])\s+(?=[\"'(\[]?[A-Z0-9(])|\n+")
 class Document:
     """A normalised text with its page starts and sentences."""
 
-    def __init__(self, raw: str):
+    def __init__(self, raw: str, *, paged: bool | None = None):
         self.text = normalise(raw)
         self._page_starts = [0] + [m.end() for m in re.finditer("\f", self.text)]
-        self.has_pages = len(self._page_starts) > 1 or "\f" in raw
+        self.has_pages = ("\f" in raw) if paged is None else paged
         self.sentences = self._split()
 
     def page(self, offset: int) -> int | None:
