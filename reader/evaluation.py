@@ -16,7 +16,7 @@ from pathlib import Path
 from baas.provisions import PROVISIONS
 
 from .extract import extract
-from .rules import Reading, carve_out_keys, read
+from .rules import CARVE_OUT_PATTERNS, Reading, carve_out_keys, read
 
 DOCUMENT_SUFFIXES = (".txt", ".pdf", ".docx")
 
@@ -46,7 +46,8 @@ def gold_fields(label: dict) -> dict[str, object]:
     )
     keys: set[str] = set()
     for c in label.get("carve_outs") or []:
-        keys |= carve_out_keys(c.replace("_", " "))
+        # a category key as it is, or a phrase ("willful HIPAA violation") by its categories
+        keys |= {c} if c in CARVE_OUT_PATTERNS else carve_out_keys(c.replace("_", " "))
     out["carve_outs"] = tuple(sorted(keys))
     out["auto_renewal"] = bool(label.get("auto_renewal"))
     return out

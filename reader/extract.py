@@ -8,10 +8,12 @@ Pages are joined with form feeds so that the reader can say on which page an exc
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,21 +183,35 @@ def _ocr(data: bytes, page_count: int) -> Extracted:
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
             raise ExtractionError("ocr_failed", MESSAGES["ocr_failed"]) from e
         images = sorted(Path(tmp).glob("p-*.png"))
-        texts = []
-        for image in images:
-            try:
-                done = subprocess.run(
-                    ["tesseract", str(image), "stdout", "-l", "eng", "--psm", "6"],
-                    check=True,
-                    capture_output=True,
-                    timeout=OCR_TIMEOUT_PER_PAGE,
-                )
-            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
-                raise ExtractionError("ocr_failed", MESSAGES["ocr_failed"]) from e
-            texts.append(done.stdout.decode("utf-8", "replace"))
+        workers = max(1, min(len(images), os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            texts = list(pool.map(_ocr_page, images))
     if sum(sum(c.isalpha() for c in t) for t in texts) < MIN_LETTERS_PER_PAGE:
         raise ExtractionError("ocr_failed", MESSAGES["ocr_failed"])
     return Extracted("\f".join(reflow(t) for t in texts), len(texts), "ocr")
+
+
+def _ocr_page(image: Path) -> str:
+    """One page: speckle removed with a 3x3 median filter, then tesseract's automatic page
+    segmentation (one thread each; pages run side by side)."""
+    try:
+        from PIL import Image, ImageFilter  # installed with WeasyPrint
+
+        with Image.open(image) as im:
+            im.filter(ImageFilter.MedianFilter(3)).save(image)
+    except ImportError:  # pragma: no cover - OCR still runs on the unfiltered page
+        pass
+    try:
+        done = subprocess.run(
+            ["tesseract", str(image), "stdout", "-l", "eng", "--psm", "3"],
+            check=True,
+            capture_output=True,
+            timeout=OCR_TIMEOUT_PER_PAGE,
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+        raise ExtractionError("ocr_failed", MESSAGES["ocr_failed"]) from e
+    return done.stdout.decode("utf-8", "replace")
 
 
 def _docx(data: bytes) -> Extracted:

@@ -357,6 +357,7 @@ PROVISION_PATTERNS: dict[str, list[str]] = {
     "return_destroy": [
         r"return\w*\s+(?:\w+\s+){0,12}?(?:or|and/or)\s+(?:\w+\s+){0,3}?destr",
         r"destr\w+\s+(?:\w+\s+){0,8}?or\s+return",
+        r"\bdestr(?:oy|uction)\b[^.;]{0,80}\breturn|\breturn\b[^.;]{0,80}\bdestr(?:oy|uction)\b",
         r"return\s+or\s+destruction",
     ],
     # 164.504(e)(2)(iii)
@@ -528,13 +529,13 @@ _MONEY = re.compile(
 )
 _MONTHS_OF_FEES = re.compile(
     rf"(?:fees|amounts?|charges|sums|compensation|consideration)[^.;]{{0,160}}?"
-    rf"(?P<n>{NUMBER})(?:\s*\((?P<d>\d+)\))?\s*(?:-\s*)?(?:calendar\s+)?months?\b"
-    rf"|(?P<n2>{NUMBER})(?:\s*\((?P<d2>\d+)\))?\s*(?:-\s*)?months?'?\s+(?:of\s+)?"
+    rf"(?P<n>{NUMBER})(?:\s*\((?P<d>{NUMBER})\))?\s*(?:-\s*)?(?:calendar\s+)?months?\b"
+    rf"|(?P<n2>{NUMBER})(?:\s*\((?P<d2>{NUMBER})\))?\s*(?:-\s*)?months?'?\s+(?:of\s+)?"
     rf"(?:fees|charges|amounts)",
     re.I,
 )
 _MULTIPLE = re.compile(
-    rf"(?P<n>\d+(?:\.\d+)?|{NUMBER})(?:\s*\((?P<d>\d+(?:\.\d+)?)\))?\s*(?:times|x|×)\s+"
+    rf"(?P<n>\d+(?:\.\d+)?|{NUMBER})(?:\s*\((?P<d>\d+(?:\.\d+)?x?|{NUMBER})\))?\s*(?:times|x|×)\s+"
     r"(?:the\s+)?(?:\w+\s+){0,4}?(?:fees|contract\s+value|amounts?|charges|value)"
     r"|\b(?P<word>twice|double|triple|treble)\s+(?:the\s+)?(?:\w+\s+){0,4}?(?:fees|value|amounts?)",
     re.I,
@@ -568,7 +569,10 @@ def carve_out_keys(text: str) -> set[str]:
 
 
 def _num(n: str | None, d: str | None) -> float | None:
-    for part in (d, n):
+    """The figure of 'twelve (12)', '12 (twelve)' or '12': digits win over words."""
+    parts = sorted((p for p in (d, n) if p), key=lambda p: not re.match(r"\d", p))
+    for part in parts:
+        part = part.rstrip("x")
         if part:
             part = part.replace(",", "")
             try:
