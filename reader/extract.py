@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .text import _ABBREV
+
 
 class ExtractionError(Exception):
     """The document cannot be read; ``code`` says why, ``message`` says it to the user."""
@@ -95,7 +97,7 @@ def _pdf(data: bytes) -> Extracted:
         raise ExtractionError("unreadable", MESSAGES["unreadable"]) from e
     letters = sum(sum(c.isalpha() for c in p) for p in pages)
     if pages and letters >= MIN_LETTERS_PER_PAGE * len(pages) / 2:
-        return Extracted("\f".join(reflow(p) for p in pages), len(pages), "pdf")
+        return Extracted(join_pages([reflow(p) for p in pages]), len(pages), "pdf")
     if not pages or not _has_images(reader):
         raise ExtractionError("empty", MESSAGES["empty"])
     return _ocr(data, len(pages))
@@ -154,13 +156,31 @@ def reflow(page: str) -> str:
         stripped = line.strip()
         if out and out[-1] and stripped:
             prev = out[-1]
-            wrapped = len(prev) >= 0.6 * full and not prev.endswith((".", ":", ";", "?", "!"))
-            if wrapped and not _ITEM.match(stripped):
+            ends = prev.endswith((".", ":", ";", "?", "!")) and not _ABBREV.search(prev)
+            wrapped = len(prev) >= 0.6 * full and not ends
+            # a line that starts in lower case (or with a section sign) continues the last one
+            continues = stripped[0].islower() or stripped[0] == "\u00a7"
+            if (wrapped or continues) and not _ITEM.match(stripped):
                 hyphenated = prev.endswith("-") and prev[-2:-1].isalpha()
                 out[-1] = prev[:-1] + stripped if hyphenated else f"{prev} {stripped}"
                 continue
         out.append(stripped)
     return "\n".join(out)
+
+
+def join_pages(pages: list[str]) -> str:
+    """Pages joined by form feeds; a sentence cut by a page break is kept whole (the form feed
+    stays inside it, so the page count is still right)."""
+    out = ""
+    for i, page in enumerate(pages):
+        text = page.strip("\n ")
+        if i == 0:
+            out = text
+            continue
+        tail = out.rstrip()
+        cut = tail and not tail.endswith((".", ":", ";", "?", "!")) and text[:1].islower()
+        out = (tail + " \f" if cut else out + "\n\f") + text
+    return out
 
 
 def ocr_available() -> bool:
@@ -188,7 +208,7 @@ def _ocr(data: bytes, page_count: int) -> Extracted:
             texts = list(pool.map(_ocr_page, images))
     if sum(sum(c.isalpha() for c in t) for t in texts) < MIN_LETTERS_PER_PAGE:
         raise ExtractionError("ocr_failed", MESSAGES["ocr_failed"])
-    return Extracted("\f".join(reflow(t) for t in texts), len(texts), "ocr")
+    return Extracted(join_pages([reflow(t) for t in texts]), len(texts), "ocr")
 
 
 def _ocr_page(image: Path) -> str:

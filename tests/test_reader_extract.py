@@ -100,3 +100,22 @@ def test_a_twenty_page_text_pdf_is_read_in_under_three_seconds():
     r = read(extract(pdf, "long.pdf").text)
     assert time.monotonic() - started < 3
     assert r.is_baa
+
+
+def test_a_sentence_cut_by_a_line_ending_in_an_abbreviation_or_by_a_page_break_stays_whole():
+    from reader.extract import join_pages, reflow
+
+    page1 = reflow(
+        "4.1 Vendor shall report within ten (10) calendar days any incident (as defined in 45 C.F.R.\n"
+        "§164.304) to the Practice. Vendor will\n"
+    )
+    text = join_pages([page1, "reimburse the Practice for the costs of notice."])
+    assert "45 C.F.R. §164.304) to the Practice." in text
+    assert "will \freimburse" in text  # the page break is kept inside the sentence
+    from reader.text import Document
+
+    doc = Document(text, paged=True)
+    whole = [s for s in doc.sentences if "Vendor will" in s.text and "reimburse" in s.text]
+    assert len(whole) == 1 and doc.page(whole[0].start) == 1
+    assert doc.excerpt(whole[0]) == "Vendor will reimburse the Practice for the costs of notice."
+    assert doc.page(len(doc.text) - 1) == 2
