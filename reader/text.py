@@ -194,7 +194,7 @@ class Document:
         return out
 
     def excerpt(self, sentence: Sentence, limit: int = 600) -> str:
-        text = sentence.text.replace("\f", " ")
+        text = re.sub(r"\s*\f\s*", " ", sentence.text)
         return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
