@@ -699,6 +699,13 @@ def breach_notice(doc: Document) -> tuple[Proposal, Proposal]:
         score = (3 if is_breach else 1) + (1 if "discover" in t.lower() else 0)
         if qs:
             q = qs[0]
+            if is_breach and len(qs) > 1:
+                # "Security Incidents within 5 days and Breaches within 30 days": the first
+                # figure after the word Breach is the breach window
+                at = [m.start() for m in _BREACH.finditer(t)]
+                after = [(x.start - a, i) for i, x in enumerate(qs) for a in at if x.start > a]
+                if after:
+                    q = qs[min(after)[1]]
             scored.append((score + 2, -idx, s, q))
         elif _UNREASONABLE.search(t):
             scored.append((score, -idx, s, None))

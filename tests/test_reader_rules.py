@@ -331,3 +331,13 @@ def test_a_privacy_policy_is_not_a_baa():
     r = read(text)
     assert not r.is_baa
     assert r.problems == ["not_a_baa"]
+
+
+def test_the_breach_window_is_the_first_figure_after_the_breach():
+    r = read(
+        baa(
+            notice="Business Associate shall report Security Incidents within five (5) days and any "
+            "Breach of Unsecured PHI within thirty (30) days after discovery."
+        )
+    )
+    assert (r.breach_notice.value["days"], r.breach_notice.value["unit"]) == (30, "calendar")
