@@ -534,6 +534,12 @@ _MONTHS_OF_FEES = re.compile(
     rf"(?:fees|charges|amounts)",
     re.I,
 )
+# "the fees paid in the preceding year" is twelve months of fees
+_YEAR_OF_FEES = re.compile(
+    r"(?:fees|amounts?|charges|sums)[^.;]{0,160}?(?:preceding|prior|previous|last|past)\s+"
+    r"(?:one\s+(?:\(1\)\s+)?|1\s+|twelve-month\s+|contract\s+)?year",
+    re.I,
+)
 _MULTIPLE = re.compile(
     rf"(?P<n>\d+(?:\.\d+)?|{NUMBER})(?:\s*\((?P<d>\d+(?:\.\d+)?x?|{NUMBER})\))?\s*(?:times|x|×)\s+"
     r"(?:the\s+)?(?:\w+\s+){0,4}?(?:fees|contract\s+value|amounts?|charges|value)"
@@ -606,6 +612,9 @@ def liability_cap(doc: Document) -> tuple[Proposal, Proposal]:
                 (m["word"] or "").lower()
             )
             value.update(type="multiple_of_fees", multiple=mult or _num(m["n"], m["d"]))
+            rank = 5
+        elif _YEAR_OF_FEES.search(t):
+            value.update(type="months_of_fees", months=12.0)
             rank = 5
         elif m := _MONEY.search(t):
             amount = float((m["n"] or m["w"]).replace(",", ""))

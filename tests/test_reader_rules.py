@@ -341,3 +341,29 @@ def test_the_breach_window_is_the_first_figure_after_the_breach():
         )
     )
     assert (r.breach_notice.value["days"], r.breach_notice.value["unit"]) == (30, "calendar")
+
+
+def test_a_cap_of_the_fees_of_the_preceding_year_is_twelve_months():
+    r = read(
+        baa(
+            extra="Business Associate's total liability shall not exceed the fees paid by Covered "
+            "Entity in the preceding year."
+        )
+    )
+    assert (r.liability_cap.value["type"], r.liability_cap.value["months"]) == (
+        "months_of_fees",
+        12,
+    )
+
+
+def test_a_multiple_of_a_years_fees_stays_a_multiple():
+    r = read(
+        baa(
+            extra="Business Associate's liability shall not exceed three (3) times the fees paid "
+            "under the Services Agreement in the preceding year."
+        )
+    )
+    assert (r.liability_cap.value["type"], r.liability_cap.value["multiple"]) == (
+        "multiple_of_fees",
+        3,
+    )
