@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("binder.urls")),
     path("", include("baas.urls")),
+    path("", include("reader.urls")),
     path("", include("diligence.urls")),
     path("", include("reminders.urls")),
     path("", include("vendors.urls")),

@@ -39,6 +39,7 @@ READ_VIEWS = {
     "vendor_detail",
     "agreement_detail",
     "agreement_document_download",
+    "reader_panel",
     "evidence_download",
     "certificate_download",
 }
@@ -123,7 +124,9 @@ def fingerprint() -> str:
     """A hash of every row of the product's tables. Excluded: sessions, and the access log
     (a viewer's download is rightly recorded there)."""
     digest = hashlib.sha256()
-    labels = {"oversight", "vendors", "baas", "diligence", "reminders", "binder", "dashboard"}
+    labels = {
+        "oversight", "vendors", "baas", "diligence", "reminders", "binder", "dashboard", "reader"
+    }  # fmt: skip
     for model in sorted(apps.get_models(), key=lambda m: m._meta.db_table):
         if model._meta.app_label not in labels or model._meta.model_name == "auditevent":
             continue
