@@ -37,6 +37,18 @@ def missing_binaries() -> list[str]:
     ]
 
 
+def real_clock_env() -> dict:
+    """The environment without libfaketime: the services run on the real clock, as the shared
+    PostgreSQL and Redis do when CI runs the suite 400 days ahead (redis-server does not start
+    under libfaketime at all)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME")}
+    preload = [p for p in env.get("LD_PRELOAD", "").split(":") if p and "faketime" not in p]
+    env["LD_PRELOAD"] = ":".join(preload)
+    if not preload:
+        env.pop("LD_PRELOAD")
+    return env
+
+
 def wait_until(predicate, timeout: float, step: float = 0.1, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -64,7 +76,11 @@ class PrivatePostgres:
 
     def _run(self, *args, timeout=120):
         return subprocess.run(
-            [*self._as, *map(str, args)], check=True, capture_output=True, timeout=timeout
+            [*self._as, *map(str, args)],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+            env=real_clock_env(),
         )
 
     @property
@@ -83,7 +99,7 @@ class PrivatePostgres:
 
     def load_schema_of(self, settings_dict: dict):
         """The schema of the suite's (migrated) test database, in a new database here."""
-        env = {**os.environ, "PGPASSWORD": settings_dict.get("PASSWORD") or ""}
+        env = {**real_clock_env(), "PGPASSWORD": settings_dict.get("PASSWORD") or ""}
         dump = subprocess.run(
             [_pg_bin("pg_dump"), "--schema-only", "--no-owner", "--no-privileges",
              "-h", settings_dict.get("HOST") or "127.0.0.1",
@@ -92,8 +108,13 @@ class PrivatePostgres:
             check=True, capture_output=True, env=env, timeout=120,
         ).stdout  # fmt: skip
         psql = [_pg_bin("psql"), "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
-        subprocess.run([*psql, "-c", "CREATE DATABASE oversight"], check=True, capture_output=True)
-        subprocess.run([*psql, "-d", "oversight"], input=dump, check=True, capture_output=True)
+        for extra, given in (
+            (["-c", "CREATE DATABASE oversight"], None),
+            (["-d", "oversight"], dump),
+        ):
+            subprocess.run(
+                [*psql, *extra], input=given, check=True, capture_output=True, env=env, timeout=120
+            )
 
     def close(self):
         try:
@@ -117,7 +138,7 @@ class PrivateRedis:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.root)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=real_clock_env(),
         )  # fmt: skip
         import redis
 
