@@ -72,7 +72,11 @@ class PrivatePostgres:
             shutil.chown(root, "postgres")
         self._run(_pg_bin("initdb"), "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
                   "--no-sync", "--no-instructions")  # fmt: skip
-        self.start()
+        try:
+            self.start()
+        except Exception:
+            self.close()
+            raise
 
     def _run(self, *args, timeout=120):
         return subprocess.run(
@@ -150,7 +154,11 @@ class PrivateRedis:
             except Exception:
                 return False
 
-        wait_until(up, 20, what="redis-server")
+        try:
+            wait_until(up, 20, what="redis-server")
+        except AssertionError:
+            self.stop()
+            raise
 
     def stop(self):
         if self.process:
@@ -184,7 +192,11 @@ class Worker:
             cwd=ROOT, env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
-        wait_until(lambda: b" ready." in self.log.read_bytes(), 90, 0.2, "the Celery worker")
+        try:
+            wait_until(lambda: b" ready." in self.log.read_bytes(), 90, 0.2, "the Celery worker")
+        except AssertionError:
+            self.kill()
+            raise
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
