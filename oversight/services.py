@@ -127,7 +127,11 @@ def member_unlock(*, membership: Membership, request) -> None:
         raise ValidationError(f"{email} is not locked out.")
     lockout.clear(request, email)
     record_for_user(
-        request, AuditAction.UNLOCKED, user=membership.user, unlocked_by=request.user.email
+        request,
+        AuditAction.UNLOCKED,
+        user=membership.user,
+        label=f"Sign-in unlocked by {request.user.email}",
+        unlocked_by=request.user.email,
     )
 
 

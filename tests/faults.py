@@ -37,6 +37,18 @@ def missing_binaries() -> list[str]:
     ]
 
 
+def real_clock_env() -> dict:
+    """The environment without libfaketime: the services run on the real clock, as the shared
+    PostgreSQL and Redis do when CI runs the suite 400 days ahead (redis-server does not start
+    under libfaketime at all)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME")}
+    preload = [p for p in env.get("LD_PRELOAD", "").split(":") if p and "faketime" not in p]
+    env["LD_PRELOAD"] = ":".join(preload)
+    if not preload:
+        env.pop("LD_PRELOAD")
+    return env
+
+
 def wait_until(predicate, timeout: float, step: float = 0.1, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -60,11 +72,19 @@ class PrivatePostgres:
             shutil.chown(root, "postgres")
         self._run(_pg_bin("initdb"), "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
                   "--no-sync", "--no-instructions")  # fmt: skip
-        self.start()
+        try:
+            self.start()
+        except Exception:
+            self.close()
+            raise
 
     def _run(self, *args, timeout=120):
         return subprocess.run(
-            [*self._as, *map(str, args)], check=True, capture_output=True, timeout=timeout
+            [*self._as, *map(str, args)],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+            env=real_clock_env(),
         )
 
     @property
@@ -83,7 +103,7 @@ class PrivatePostgres:
 
     def load_schema_of(self, settings_dict: dict):
         """The schema of the suite's (migrated) test database, in a new database here."""
-        env = {**os.environ, "PGPASSWORD": settings_dict.get("PASSWORD") or ""}
+        env = {**real_clock_env(), "PGPASSWORD": settings_dict.get("PASSWORD") or ""}
         dump = subprocess.run(
             [_pg_bin("pg_dump"), "--schema-only", "--no-owner", "--no-privileges",
              "-h", settings_dict.get("HOST") or "127.0.0.1",
@@ -92,8 +112,13 @@ class PrivatePostgres:
             check=True, capture_output=True, env=env, timeout=120,
         ).stdout  # fmt: skip
         psql = [_pg_bin("psql"), "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
-        subprocess.run([*psql, "-c", "CREATE DATABASE oversight"], check=True, capture_output=True)
-        subprocess.run([*psql, "-d", "oversight"], input=dump, check=True, capture_output=True)
+        for extra, given in (
+            (["-c", "CREATE DATABASE oversight"], None),
+            (["-d", "oversight"], dump),
+        ):
+            subprocess.run(
+                [*psql, *extra], input=given, check=True, capture_output=True, env=env, timeout=120
+            )
 
     def close(self):
         try:
@@ -117,7 +142,7 @@ class PrivateRedis:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.root)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=real_clock_env(),
         )  # fmt: skip
         import redis
 
@@ -129,7 +154,11 @@ class PrivateRedis:
             except Exception:
                 return False
 
-        wait_until(up, 20, what="redis-server")
+        try:
+            wait_until(up, 20, what="redis-server")
+        except AssertionError:
+            self.stop()
+            raise
 
     def stop(self):
         if self.process:
@@ -163,7 +192,11 @@ class Worker:
             cwd=ROOT, env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
-        wait_until(lambda: b" ready." in self.log.read_bytes(), 90, 0.2, "the Celery worker")
+        try:
+            wait_until(lambda: b" ready." in self.log.read_bytes(), 90, 0.2, "the Celery worker")
+        except AssertionError:
+            self.kill()
+            raise
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -395,6 +395,8 @@ def test_a_practice_admin_unlocks_a_member_from_the_members_page(cast, client, l
     assert "Locked out" not in admin.get(reverse("members")).text
     event = events(cast.practice, AuditAction.UNLOCKED).get()
     assert event.user == cast.bob.user and event.details["unlocked_by"] == "alice@a.test"
+    log = admin.get(reverse("activity_log")).text
+    assert "Sign-in unlocked by alice@a.test" in log
     assert sign_in(client.__class__(), "bob@a.test").status_code == 302
 
     # Unlocking someone who is not locked says so and logs nothing.

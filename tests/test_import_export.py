@@ -221,18 +221,43 @@ def test_a_csv_that_cannot_be_decoded_is_refused_with_a_message(cast, login):
     assert not BusinessAssociate.objects.exists()
 
 
+def xlsx_with_rows(count: int) -> bytes:
+    """A real workbook (written by openpyxl) whose sheet is then given ``count`` rows of
+    numbers directly in its XML, without a <dimension> element: seconds faster to build."""
+    import zipfile
+
+    book = openpyxl.Workbook()
+    book.active.title = "Vendors"
+    small = io.BytesIO()
+    book.save(small)
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}"><v>1</v></c></row>'
+        for n in range(2, count + 2)
+    )
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>category</t></is></c></row>'
+        f"{rows}</sheetData></worksheet>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(small) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            z.writestr(item.filename, data)
+    return out.getvalue()
+
+
 def test_a_200000_row_xlsx_is_refused_fast_at_the_row_limit(cast, login):
     import time
 
     from vendors.importing import MAX_ROWS
 
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("Vendors")
-    sheet.append(["name", "category"])
-    for i in range(200_000):
-        sheet.append([i, 1])
-    buffer = io.BytesIO()
-    book.save(buffer)
+    big = xlsx_with_rows(200_000)
+    buffer = io.BytesIO(big)
     assert len(buffer.getvalue()) < 5 * 1024 * 1024  # under the upload limit: the rows count
     client = login(cast.bob)
     started = time.perf_counter()

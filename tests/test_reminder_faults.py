@@ -51,10 +51,11 @@ def services_env(django_db_setup, django_db_blocker, tmp_path_factory):
     # Outside pytest's private temporary folder: initdb runs as postgres when we are root.
     pg_root = Path(tempfile.mkdtemp(prefix="oversight-faults-pg-"))
     pg_root.chmod(0o755)
-    pg = PrivatePostgres(pg_root)
-    redis = PrivateRedis(root)
+    pg = redis = None
     saved = dict(connection.settings_dict)
     try:
+        pg = PrivatePostgres(pg_root)
+        redis = PrivateRedis(root)
         pg.load_schema_of(saved)
         with django_db_blocker.unblock():
             connections.close_all()
@@ -67,8 +68,9 @@ def services_env(django_db_setup, django_db_blocker, tmp_path_factory):
             connections.close_all()
             connection.settings_dict.clear()
             connection.settings_dict.update(saved)
-        redis.close()
-        pg.close()
+        for service in (redis, pg):
+            if service is not None:
+                service.close()
         shutil.rmtree(pg_root, ignore_errors=True)
         if TABLE:
             print("\ncase | expected | received | dup by Message-ID | dup by rcpt+subject | lost")
@@ -290,20 +292,36 @@ def test_two_sweeps_at_once(broker, sink, scenario):
     assert result["received"] == 6 and result["dup_recipient_subject"] == 0
 
 
-def test_redis_restarted_during_delivery(broker, sink, scenario, services_env):
+def test_redis_restarted_during_delivery(broker, sink, scenario, services_env, worker):
     _pg, redis, _root = services_env
     sink.hold_next = True
     sink.start()
     sweep()
     assert sink.held.wait(60), "no delivery reached the mail server"
-    redis.restart()  # queued tasks are gone (no persistence); the worker reconnects
+    redis.restart()  # queued tasks are gone (no persistence)
     sink.release()
     time.sleep(2)
+    # The worker reconnects; or kombu's Redis transport ends it with "Unrecoverable error"
+    # (seen in about one run in three), and the process supervisor starts it again.
+    exited = not worker.running()
+    worker.ensure()
     sweep()  # the next beat re-enqueues every ready pending row
-    wait_until(settled(sink, 6), 90, 0.3, "every reminder sent")
-    result = record("Redis restarted mid-delivery", scenario, sink)
-    assert_exactly_once_by_message_id(result)
-    assert result["dup_recipient_subject"] == 0
+    try:
+        wait_until(settled(sink, 6), 30, 0.3, "every reminder sent")
+        stuck = []
+    except AssertionError:
+        # A delivery in flight when the worker exited stays `sending`: the lease puts it back.
+        close_old_connections()
+        stuck = list(Reminder.objects.filter(status=ReminderStatus.SENDING))
+        assert stuck, "nothing sent, nothing in flight"
+        sweep(now=timezone.now() + services.LEASE + timedelta(minutes=1))
+        wait_until(settled(sink, 6), 60, 0.3, "every reminder sent")
+    case = "Redis restarted mid-delivery" + (" (worker exited, restarted)" if exited else "")
+    result = record(case, scenario, sink)
+    assert result["lost"] == 0 and result["dup_message_id"] == 0, result
+    assert result["dup_recipient_subject"] <= len(stuck), result
+    if not stuck:
+        assert_exactly_once_by_message_id(result)
 
 
 def test_postgres_restarted_while_a_message_is_at_the_mail_server(
