@@ -4,7 +4,8 @@ binder's date, counted over the records as they stood on that date (``binder/aso
 The definitions are the dashboard's, asked from the same rules:
 
 - **vendors by tier**: vendors not archived, by effective tier;
-- **BAA coverage**: of the active vendors that handle PHI, those whose BAA status
+- **BAA coverage**: of the active vendors that need a BAA (PHI or system access), those
+  whose BAA status
   (``vendors.baa_status.derived_status``, the pure twin of the inventory's SQL annotation) is
   in ``baa_status.COMPLIANT`` (signed, current or expiring soon, not deficient);
 - **gaps**: vendors whose BAA status is a compliance gap (PHI without a signed, current BAA,
@@ -76,7 +77,7 @@ def summarize(states: list[VendorState], today: date, rules: dict) -> Summary:
     """The summary on ``today`` (``rules``: ``{tier: TierRules}`` in force that day)."""
     current = [s for s in states if not s.archived]
     statuses = {id(s): status_of(s, today, rules) for s in current}
-    active_phi = [s for s in current if s.status == RelationshipStatus.ACTIVE and s.handles_phi]
+    active_phi = [s for s in current if s.status == RelationshipStatus.ACTIVE and s.needs_baa]
     covered = [s for s in active_phi if statuses[id(s)] in baa_status.COMPLIANT]
     gaps = [s for s in current if statuses[id(s)] == baa_status.BaaStatus.GAP]
     horizon = today + timedelta(days=90)

@@ -83,13 +83,16 @@ def _url(name: str, params: dict) -> str:
 # key: (label, the inventory's query string)
 VENDOR_FIGURES = {
     "total": ("Vendors in the inventory (not archived)", {}),
-    "active_phi": ("Active vendors that handle PHI", {"status": "active", "phi": "yes"}),
+    "active_phi": (
+        "Active vendors that need a BAA (PHI or system access)",
+        {"status": "active", "phi": "baa"},
+    ),
     "active_phi_covered": (
-        "Active PHI vendors with a signed, current and complete BAA",
-        {"status": "active", "phi": "yes", "baa": COMPLIANT},
+        "Active vendors needing a BAA with a signed, current and complete BAA",
+        {"status": "active", "phi": "baa", "baa": COMPLIANT},
     ),
     "gap_count": (
-        "Compliance gaps: PHI without a signed, current BAA",
+        "Compliance gaps: PHI or system access without a signed, current BAA",
         {"baa": baa_status.BaaStatus.GAP},
     ),
     **{f"tier_{tier}": (f"{label} tier vendors", {"tier": tier}) for tier, label in Tier.choices},

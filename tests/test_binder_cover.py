@@ -62,8 +62,8 @@ def cover_figures(pages: list[str]) -> dict:
     return {
         "total": figure(summary, "Business associates"),
         **{tier: figure(summary, f"{tier} tier") for tier in ("Critical", "High", "Medium", "Low")},
-        "coverage": figure(summary, "under a signed, current BAA"),
-        "gaps": figure(summary, "Compliance gaps: PHI without a signed, current BAA"),
+        "coverage": figure(summary, "under a signed, current and complete BAA"),
+        "gaps": figure(summary, "Compliance gaps: PHI or system access without a signed"),
         "expiring": figure(summary, "BAAs expiring within 90 days"),
         "reviews": figure(summary, "Periodic reviews overdue"),
     }

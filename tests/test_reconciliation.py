@@ -53,7 +53,7 @@ def test_demo_figures_equal_their_lists(client):
     # The three mismatches seen on the demo data: an expiring BAA is covered (and listed as
     # such), an expired BAA is not "expiring", agreements are counted, not findings.
     assert figures["active_phi_covered"] == listed(
-        client, "/vendors/?status=active&phi=yes&baa=compliant"
+        client, "/vendors/?status=active&phi=baa&baa=compliant"
     )
     page = client.get(reverse("home")).text
     assert "Agreements with a critical finding" in page
@@ -118,7 +118,7 @@ def test_every_baa_status_figures_equal_their_lists(cast, login, every_status):
 def test_a_deficient_baa_is_not_covered_on_the_dashboard_or_the_list(cast, login, every_status):
     client = login(cast.charlie)
     figures = reconcile(client)
-    covered = client.get("/vendors/?status=active&phi=yes&baa=compliant").context["page"]
+    covered = client.get("/vendors/?status=active&phi=baa&baa=compliant").context["page"]
     names = {v.name for v in covered}
     assert {"Current Backup", "Expiring Fax"} <= names and "Deficient Billing" not in names
     assert figures["active_phi_covered"] == len(names)

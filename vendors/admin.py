@@ -3,7 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from oversight.admin import KeptRecordAdmin
 
-from .models import BusinessAssociate, Subcontractor, TierChange, VendorContact
+from .models import BaDetermination, BusinessAssociate, Subcontractor, TierChange, VendorContact
 from .services import vendor_save
 
 
@@ -34,9 +34,27 @@ class TierChangeInline(KeptRecordAdmin, admin.TabularInline):
 @admin.register(BusinessAssociate)
 class BusinessAssociateAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
     list_display = ["name", "organization", "category", "status", "tier", "computed_tier", "owner"]
-    list_filter = ["organization", "tier", "category", "status", "handles_phi", "archived_at"]
+    list_filter = [
+        "organization",
+        "tier",
+        "category",
+        "status",
+        "needs_baa",
+        "handles_phi",
+        "determined_not_ba",
+        "baa_deficient",
+        "archived_at",
+    ]
     search_fields = ["name", "services", "external_id"]
-    readonly_fields = ["handles_phi", "computed_tier", "tier_reasons", "tier", "created_at"]
+    readonly_fields = [
+        "handles_phi",
+        "needs_baa",
+        "determined_not_ba",
+        "computed_tier",
+        "tier_reasons",
+        "tier",
+        "created_at",
+    ]
     raw_id_fields = ["owner"]
     inlines = [ContactInline, SubcontractorInline, TierChangeInline]
 
@@ -70,3 +88,19 @@ class TierChangeAdmin(KeptRecordAdmin, admin.ModelAdmin):
     list_display = ["vendor", "from_tier", "to_tier", "source", "changed_by", "changed_at"]
     list_filter = ["organization", "source", "to_tier"]
     search_fields = ["vendor__name", "reason"]
+
+
+@admin.register(BaDetermination)
+class BaDeterminationAdmin(KeptRecordAdmin, SimpleHistoryAdmin):
+    """Read-only here: a determination is recorded from the vendor page, where its rules
+    (``vendors/determination.py``) are checked."""
+
+    list_display = ["vendor", "basis", "determined_by_name", "determined_on", "organization"]
+    list_filter = ["organization", "basis"]
+    search_fields = ["vendor__name", "explanation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -35,7 +35,11 @@ class VendorFilterSet(django_filters.FilterSet):
         method="filter_baa",
     )
     phi = django_filters.ChoiceFilter(
-        choices=[("yes", "Handles PHI"), ("no", "No PHI")],
+        choices=[
+            ("yes", "Handles PHI"),
+            ("no", "No PHI"),
+            ("baa", "Needs a BAA (PHI or system access)"),
+        ],
         method="filter_phi",
         empty_label="PHI or not",
         label="PHI",
@@ -88,6 +92,8 @@ class VendorFilterSet(django_filters.FilterSet):
         return queryset.filter(baa_status=value)
 
     def filter_phi(self, queryset, name, value):
+        if value == "baa":  # ``RiskProfile.needs_baa``: PHI, or remote or privileged access
+            return queryset.filter(needs_baa=True)
         return queryset.filter(handles_phi=value == "yes")
 
     def filter_archived(self, queryset, name, value):
