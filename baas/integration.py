@@ -245,7 +245,9 @@ def baa_due_items(org_ids, today: date, rules: dict):
                 organization_id=vendor.organization_id,
                 kind=due.DueKind.COMPLIANCE_GAP,
                 key=f"gap:vendor:{vendor.pk}",
-                due_date=vendor_gap_since(vendor, today),
+                # Before PHI flows the item counts down to the planned access date; after, it
+                # is dated from the day the gap opened.
+                due_date=began if began > today else vendor_gap_since(vendor, today),
                 vendor_id=vendor.pk,
                 vendor_name=vendor.name,
                 tier=vendor.tier,

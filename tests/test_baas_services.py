@@ -350,7 +350,7 @@ def test_an_absent_provision_makes_the_signed_baa_deficient_not_current(cast):
         baa_state=vendor.baa_state,
         baa_expires_on=vendor.baa_expires_on,
         status=vendor.status,
-        handles_phi=vendor.handles_phi,
+        needs_baa=vendor.needs_baa,
         today=today,
         warning_days=warning[vendor.tier],
         baa_deficient=vendor.baa_deficient,

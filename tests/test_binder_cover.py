@@ -63,7 +63,9 @@ def cover_figures(pages: list[str]) -> dict:
         "total": figure(summary, "Business associates"),
         **{tier: figure(summary, f"{tier} tier") for tier in ("Critical", "High", "Medium", "Low")},
         "coverage": figure(summary, "under a signed, current and complete BAA"),
-        "gaps": figure(summary, "Compliance gaps: PHI or system access without a signed"),
+        "gaps": figure(
+            summary, "Compliance gaps: PHI or system access without a signed, current BAA"
+        ),
         "expiring": figure(summary, "BAAs expiring within 90 days"),
         "reviews": figure(summary, "Periodic reviews overdue"),
     }

@@ -80,6 +80,7 @@ def test_feed_looks_a_year_ahead(client, cast, login, time_machine):
     from diligence.models import VendorSchedule
 
     from .baas_factories import make_signed
+    from .diligence_factories import ReviewFactory
     from .factories import VendorFactory
 
     time_machine.move_to("2026-11-25 12:00Z")
@@ -87,6 +88,8 @@ def test_feed_looks_a_year_ahead(client, cast, login, time_machine):
         organization=cast.practice, name="Far EHR", access_level="full", record_count=5000
     )  # high tier: reviewed every 12 months
     make_signed(vendor, effective_on=date(2024, 1, 1), expires_on=date(2027, 9, 30))
+    # Reviewed today (a high-tier vendor never reviewed would be due at once).
+    ReviewFactory(vendor=vendor, reviewed_on=date(2026, 11, 25), reviewer=cast.alice)
     next_review = VendorSchedule.objects.get(vendor=vendor).next_review_due
     assert next_review and next_review > date(2027, 1, 1)
 
