@@ -142,6 +142,8 @@ def build_practice(
                 continue
             status, expires_on, terminated_on = plan
             effective = today - timedelta(days=200 + (i * 29) % 3000)
+            if expires_on is not None and effective >= expires_on:  # the database's check
+                effective = expires_on - timedelta(days=365)
             agreements.append(
                 BusinessAssociateAgreement(
                     organization=org,
