@@ -200,6 +200,15 @@ def build_practice(
     return Practice(organization=org, admin=admin, vendors=vendors)
 
 
+def existing_practice(name: str, vendors: int) -> Practice | None:
+    """The practice of that name an earlier run built on this database (``--keep-db``)."""
+    org = Organization.objects.filter(name=name).order_by("-pk").first()
+    if org is None:
+        return None
+    admin = Membership.objects.filter(organization=org, role=Role.ADMIN).select_related("user")
+    return Practice(organization=org, admin=admin.first().user, vendors=vendors)
+
+
 def _oversight(org, vendors, owner, today: date, *, history: bool) -> None:
     records, reviews, schedules = [], [], []
     for i, vendor in enumerate(vendors):

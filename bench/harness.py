@@ -79,8 +79,13 @@ def run(args) -> dict:
         for size in [args.vendors, args.large]:
             if not size:
                 continue
+            name = f"Bench pages {size}"
+            if args.keep_db and (found := data.existing_practice(name, size)):
+                practices[size] = found  # built by an earlier run on this database
+                log(f"reusing the practice of {size} vendors")
+                continue
             t = time.perf_counter()
-            practices[size] = data.build_practice(f"Bench pages {size}", size)
+            practices[size] = data.build_practice(name, size)
             _reminders_for(practices[size].organization)
             log(f"built a practice of {size} vendors in {time.perf_counter() - t:.0f} s")
         data.analyze()
@@ -290,14 +295,21 @@ def sweep(n_practices: int, per_practice: int) -> dict:
     from reminders.models import Reminder
 
     t = time.perf_counter()
-    for i in range(n_practices):
-        data.build_practice(
-            f"Bench sweep {i:04d}", per_practice, history=False, refresh=False, seed=i
-        )
-    data.analyze()
-    ids = list(
-        Organization.objects.filter(name__startswith="Bench sweep ").values_list("pk", flat=True)
+    built = set(
+        Organization.objects.filter(name__startswith="Bench sweep ").values_list("name", flat=True)
     )
+    for i in range(n_practices):
+        if f"Bench sweep {i:04d}" not in built:  # --keep-db: built by an earlier run
+            data.build_practice(
+                f"Bench sweep {i:04d}", per_practice, history=False, refresh=False, seed=i
+            )
+    ids = list(
+        Organization.objects.filter(
+            name__in=[f"Bench sweep {i:04d}" for i in range(n_practices)]
+        ).values_list("pk", flat=True)
+    )
+    Reminder.objects.filter(organization_id__in=ids).delete()  # the first sweep starts afresh
+    data.analyze()
     from baas.models import BusinessAssociateAgreement
 
     agreements = BusinessAssociateAgreement.objects.filter(organization_id__in=ids).count()
@@ -351,17 +363,19 @@ def binder(n: int) -> dict:
     from baas.demo import minimal_pdf
     from baas.models import AgreementDocument, BusinessAssociateAgreement
 
-    practice = data.build_practice(f"Bench binder {n}", n)
-    pdf = minimal_pdf("Business Associate Agreement")
-    for agreement in BusinessAssociateAgreement.objects.filter(
-        organization=practice.organization, status="signed"
-    ):
-        AgreementDocument.from_upload(
-            SimpleUploadedFile("baa.pdf", pdf, content_type="application/pdf"),
-            organization=practice.organization,
-            uploaded_by=practice.admin,
-            agreement=agreement,
-        ).save()
+    practice = data.existing_practice(f"Bench binder {n}", n)  # --keep-db
+    if practice is None:
+        practice = data.build_practice(f"Bench binder {n}", n)
+        pdf = minimal_pdf("Business Associate Agreement")
+        for agreement in BusinessAssociateAgreement.objects.filter(
+            organization=practice.organization, status="signed"
+        ):
+            AgreementDocument.from_upload(
+                SimpleUploadedFile("baa.pdf", pdf, content_type="application/pdf"),
+                organization=practice.organization,
+                uploaded_by=practice.admin,
+                agreement=agreement,
+            ).save()
     data.analyze()
     child = _child("binder", str(practice.organization.pk), str(practice.admin.pk))
     out = {

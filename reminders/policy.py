@@ -281,17 +281,19 @@ class Upcoming:
 
 def change_days(item: DueItem, today: date, rules: TierRules, until: date) -> list[date]:
     """Every day in ``(today, until)`` on which ``stages_on`` may change for the item, sorted:
-    a warning threshold crossed, the day after the date, each re-send period and escalation
-    period. Between two such days an item's stages are the same, so its next reminder falls
+    a warning threshold crossed, the day after the date, the next re-send and escalation
+    periods. Between two such days an item's stages are the same, so its next reminder falls
     on one of them (``forecast`` checks only these days, not every day of the year)."""
     due_date = item.due_date
     days = {due_date - timedelta(days=t) for t in warning_thresholds(item.kind, rules)}
     days.add(due_date + timedelta(days=1))
     period = max(rules.resend_days, 1)
+    after = max(today, due_date)
     for start in (due_date, due_date + timedelta(days=rules.escalate_days)):
-        first = max(0, -(-((today - start).days + 1) // period))  # first period after today
-        last = (until - start).days // period
-        days.update(start + timedelta(days=k * period) for k in range(first, last + 1))
+        # The next two period boundaries after today (and after the date): a series that
+        # brings nothing new at its next boundary brings nothing new at the later ones.
+        first = max(0, -(-((after - start).days + 1) // period))
+        days.update(start + timedelta(days=k * period) for k in (first, first + 1))
     return sorted(d for d in days if today < d < until)
 
 
