@@ -487,6 +487,12 @@ def write(results: dict, *, out: Path, doc: Path) -> None:
             lines.append(f"| `{name}` |{cells} {growth or '—'} | {_goal(ok)} |")
         floor = [r[f"pages.{n}.{sizes[0]}.floor_ms"] for n in PAGES]
         lines += ["", f"Floor: {statistics.median(floor):.1f} ms (median over the page runs).", ""]
+        if statistics.median(floor) > 30:
+            lines += [
+                "The machine was busy (shared, 2 cores; about 14 ms for the floor when idle):"
+                " every figure is noisy, compare the × floor columns and the query counts.",
+                "",
+            ]
     if "http.floor.rps" in r:
         lines += [
             "## HTTP (gunicorn, 2 workers; wrk, 20 connections)",
@@ -545,5 +551,34 @@ def write(results: dict, *, out: Path, doc: Path) -> None:
             f"apply {r['import.seconds']} s, peak Python memory {r['import.peak_python_mb']} MB.",
             "",
         ]
+    before_path = out.parent / "before.json"
+    if before_path.exists() and before_path != out:
+        lines += _comparison(json.loads(before_path.read_text()), r)
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text("\n".join(lines))
+
+
+def _comparison(before: dict, after: dict) -> list[str]:
+    """Before -> after for every figure both runs have (``bench/results/before.json``: the
+    figures of the code before the performance work, measured on the same data)."""
+    keys = [
+        k
+        for k in sorted(before)
+        if k in after
+        and not k.startswith("meta.")
+        and k.endswith((".ms", ".ratio", ".queries", ".kb", "seconds", "_mb", ".rps", ".rows"))
+        and isinstance(before[k], int | float)
+    ]
+    if not keys:
+        return []
+    note = before.get("meta.note", "")
+    lines = [
+        "## Before and after",
+        "",
+        "Before: `bench/results/before.json`" + (f" ({note})" if note else "") + ".",
+        "",
+        "| figure | before | after |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{k}` | {before[k]} | {after[k]} |" for k in keys]
+    return lines + [""]
