@@ -46,7 +46,11 @@ def _parse(argv):
         default="pages,sweep,binder,http,import",
         help="comma-separated parts to run",
     )
-    parser.add_argument("--keep-db", action="store_true", help="reuse the bench database")
+    parser.add_argument(
+        "--keep-db",
+        action="store_true",
+        help="reuse the bench database and the practices an earlier run built in it",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     parser.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
     return parser.parse_args(argv)

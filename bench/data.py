@@ -142,6 +142,8 @@ def build_practice(
                 continue
             status, expires_on, terminated_on = plan
             effective = today - timedelta(days=200 + (i * 29) % 3000)
+            if expires_on is not None and effective >= expires_on:  # the database's check
+                effective = expires_on - timedelta(days=365)
             agreements.append(
                 BusinessAssociateAgreement(
                     organization=org,
@@ -196,6 +198,15 @@ def build_practice(
 
         baa_refresh_practice(organization=org, today=today)
     return Practice(organization=org, admin=admin, vendors=vendors)
+
+
+def existing_practice(name: str, vendors: int) -> Practice | None:
+    """The practice of that name an earlier run built on this database (``--keep-db``)."""
+    org = Organization.objects.filter(name=name).order_by("-pk").first()
+    if org is None:
+        return None
+    admin = Membership.objects.filter(organization=org, role=Role.ADMIN).select_related("user")
+    return Practice(organization=org, admin=admin.first().user, vendors=vendors)
 
 
 def _oversight(org, vendors, owner, today: date, *, history: bool) -> None:

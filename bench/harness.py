@@ -79,8 +79,13 @@ def run(args) -> dict:
         for size in [args.vendors, args.large]:
             if not size:
                 continue
+            name = f"Bench pages {size}"
+            if args.keep_db and (found := data.existing_practice(name, size)):
+                practices[size] = found  # built by an earlier run on this database
+                log(f"reusing the practice of {size} vendors")
+                continue
             t = time.perf_counter()
-            practices[size] = data.build_practice(f"Bench pages {size}", size)
+            practices[size] = data.build_practice(name, size)
             _reminders_for(practices[size].organization)
             log(f"built a practice of {size} vendors in {time.perf_counter() - t:.0f} s")
         data.analyze()
@@ -290,14 +295,21 @@ def sweep(n_practices: int, per_practice: int) -> dict:
     from reminders.models import Reminder
 
     t = time.perf_counter()
-    for i in range(n_practices):
-        data.build_practice(
-            f"Bench sweep {i:04d}", per_practice, history=False, refresh=False, seed=i
-        )
-    data.analyze()
-    ids = list(
-        Organization.objects.filter(name__startswith="Bench sweep ").values_list("pk", flat=True)
+    built = set(
+        Organization.objects.filter(name__startswith="Bench sweep ").values_list("name", flat=True)
     )
+    for i in range(n_practices):
+        if f"Bench sweep {i:04d}" not in built:  # --keep-db: built by an earlier run
+            data.build_practice(
+                f"Bench sweep {i:04d}", per_practice, history=False, refresh=False, seed=i
+            )
+    ids = list(
+        Organization.objects.filter(
+            name__in=[f"Bench sweep {i:04d}" for i in range(n_practices)]
+        ).values_list("pk", flat=True)
+    )
+    Reminder.objects.filter(organization_id__in=ids).delete()  # the first sweep starts afresh
+    data.analyze()
     from baas.models import BusinessAssociateAgreement
 
     agreements = BusinessAssociateAgreement.objects.filter(organization_id__in=ids).count()
@@ -351,17 +363,19 @@ def binder(n: int) -> dict:
     from baas.demo import minimal_pdf
     from baas.models import AgreementDocument, BusinessAssociateAgreement
 
-    practice = data.build_practice(f"Bench binder {n}", n)
-    pdf = minimal_pdf("Business Associate Agreement")
-    for agreement in BusinessAssociateAgreement.objects.filter(
-        organization=practice.organization, status="signed"
-    ):
-        AgreementDocument.from_upload(
-            SimpleUploadedFile("baa.pdf", pdf, content_type="application/pdf"),
-            organization=practice.organization,
-            uploaded_by=practice.admin,
-            agreement=agreement,
-        ).save()
+    practice = data.existing_practice(f"Bench binder {n}", n)  # --keep-db
+    if practice is None:
+        practice = data.build_practice(f"Bench binder {n}", n)
+        pdf = minimal_pdf("Business Associate Agreement")
+        for agreement in BusinessAssociateAgreement.objects.filter(
+            organization=practice.organization, status="signed"
+        ):
+            AgreementDocument.from_upload(
+                SimpleUploadedFile("baa.pdf", pdf, content_type="application/pdf"),
+                organization=practice.organization,
+                uploaded_by=practice.admin,
+                agreement=agreement,
+            ).save()
     data.analyze()
     child = _child("binder", str(practice.organization.pk), str(practice.admin.pk))
     out = {
@@ -473,6 +487,12 @@ def write(results: dict, *, out: Path, doc: Path) -> None:
             lines.append(f"| `{name}` |{cells} {growth or '—'} | {_goal(ok)} |")
         floor = [r[f"pages.{n}.{sizes[0]}.floor_ms"] for n in PAGES]
         lines += ["", f"Floor: {statistics.median(floor):.1f} ms (median over the page runs).", ""]
+        if statistics.median(floor) > 30:
+            lines += [
+                "The machine was busy (shared, 2 cores; about 14 ms for the floor when idle):"
+                " every figure is noisy, compare the × floor columns and the query counts.",
+                "",
+            ]
     if "http.floor.rps" in r:
         lines += [
             "## HTTP (gunicorn, 2 workers; wrk, 20 connections)",
@@ -531,5 +551,34 @@ def write(results: dict, *, out: Path, doc: Path) -> None:
             f"apply {r['import.seconds']} s, peak Python memory {r['import.peak_python_mb']} MB.",
             "",
         ]
+    before_path = out.parent / "before.json"
+    if before_path.exists() and before_path != out:
+        lines += _comparison(json.loads(before_path.read_text()), r)
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text("\n".join(lines))
+
+
+def _comparison(before: dict, after: dict) -> list[str]:
+    """Before -> after for every figure both runs have (``bench/results/before.json``: the
+    figures of the code before the performance work, measured on the same data)."""
+    keys = [
+        k
+        for k in sorted(before)
+        if k in after
+        and not k.startswith("meta.")
+        and k.endswith((".ms", ".ratio", ".queries", ".kb", "seconds", "_mb", ".rps", ".rows"))
+        and isinstance(before[k], int | float)
+    ]
+    if not keys:
+        return []
+    note = before.get("meta.note", "")
+    lines = [
+        "## Before and after",
+        "",
+        "Before: `bench/results/before.json`" + (f" ({note})" if note else "") + ".",
+        "",
+        "| figure | before | after |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{k}` | {before[k]} | {after[k]} |" for k in keys]
+    return lines + [""]

@@ -158,9 +158,12 @@ def compute(practice: Organization, today: date) -> Posture:
         "actions_open", "Open follow-up actions", _url("action_list", {}), actions["actions_open"]
     )
 
-    items = due.collect([practice.pk], today, rules)
+    # The queue's own function; ``problems`` once (it is idempotent), counts unsorted.
+    items = due.problems(due.collect([practice.pk], today, rules), today)
     for key, (label, params) in QUEUE_FIGURES.items():
-        rows = due.queue(items, today, kind=params.get("kind", ""), overdue_only=True)
+        rows = due.queue(
+            items, today, kind=params.get("kind", ""), overdue_only=True, ordered=False
+        )
         figures[key] = Figure(key, label, _url("work_queue", params), len(rows))
 
     tier_rank = Case(

@@ -12,7 +12,7 @@ from oversight.due import DueItem, DueKind, register, register_calendar
 from oversight.policy import DueState
 
 from . import schedule
-from .choices import ActionStatus, Disposition
+from .choices import ActionStatus, DiligenceKind, Disposition
 from .models import (
     DispositionCertificate,
     DueDiligenceRecord,
@@ -30,15 +30,27 @@ def _soon(org_ids, rules) -> int:
     return max((r.due_soon_days for r in _all_rules(org_ids, rules)), default=30)
 
 
-def _item(kind, key, due, vendor, title, url, owner_id, state, **extra) -> DueItem:
+# The providers read ``values()`` rows, not model instances with their vendors (tens of
+# thousands of instances were most of the reminder sweep's time and memory), and build links
+# from one ``reverse()`` per provider call, not one per row.
+VENDOR = ("organization_id", "vendor_id", "vendor__name", "vendor__tier", "vendor__owner_id")
+
+
+def _url(name: str) -> str:
+    """``reverse(name, args=[pk])`` as a ``str.format`` pattern."""
+    marker = 987654321
+    return reverse(name, args=[marker]).replace(str(marker), "{}")
+
+
+def _item(kind, key, due, row, title, url, owner_id, state, **extra) -> DueItem:
     return DueItem(
-        organization_id=vendor.organization_id,
+        organization_id=row["organization_id"],
         kind=kind,
         key=key,
         due_date=due,
-        vendor_id=vendor.id,
-        vendor_name=vendor.name,
-        tier=vendor.tier,
+        vendor_id=row["vendor_id"],
+        vendor_name=row["vendor__name"],
+        tier=row["vendor__tier"],
         title=title,
         url=url,
         owner_membership_id=owner_id,
@@ -53,21 +65,21 @@ def review_items(org_ids, today: date, rules):
         next_review_due__lte=horizon,
         vendor__status__in=schedule.ENGAGED,
         vendor__archived_at__isnull=True,
-    ).select_related("vendor")
+    ).values(*VENDOR, "next_review_due")
+    review_url = _url("review_create")
     for row in rows:
-        vendor = row.vendor
-        tier_rules = rules[vendor.organization_id][vendor.tier]
-        state = schedule.state(row.next_review_due, today, tier_rules)
+        tier_rules = rules[row["organization_id"]][row["vendor__tier"]]
+        state = schedule.state(row["next_review_due"], today, tier_rules)
         if state == DueState.OK:
             continue
         yield _item(
             DueKind.REVIEW,
-            f"review:{vendor.id}",
-            row.next_review_due,
-            vendor,
+            f"review:{row['vendor_id']}",
+            row["next_review_due"],
+            row,
             "Periodic review overdue" if state == DueState.OVERDUE else "Periodic review due",
-            reverse("review_create", args=[vendor.id]),
-            vendor.owner_id,
+            review_url.format(row["vendor_id"]),
+            row["vendor__owner_id"],
             state,
         )
 
@@ -105,22 +117,32 @@ def evidence_items(org_ids, today: date, rules):
             | Q(performed_on__lte=performed_cutoff)
         )
         .filter(~Exists(newer))
-        .select_related("vendor")
+        .values(*VENDOR, "id", "kind", "performed_on", "valid_until", "period_end", "bridge_until")
     )
+    create_url = _url("diligence_create")
+    labels = {kind: str(label).split(" (")[0] for kind, label in DiligenceKind.choices}
     for record in rows:
-        vendor = record.vendor
-        tier_rules = rules[vendor.organization_id][vendor.tier]
-        due = schedule.evidence_due(record.as_evidence(), today, tier_rules)
+        tier_rules = rules[record["organization_id"]][record["vendor__tier"]]
+        kind = record["kind"]
+        evidence = schedule.Evidence(
+            record["id"],
+            kind,
+            record["performed_on"],
+            record["valid_until"],
+            period_end=record["period_end"],
+            bridge_until=record["bridge_until"],
+        )
+        due = schedule.evidence_due(evidence, today, tier_rules)
         if due.state == DueState.OK:
             continue
         yield _item(
             DueKind.EVIDENCE,
-            f"evidence:{record.id}",
+            f"evidence:{record['id']}",
             due.due_on,
-            vendor,
-            evidence_title(record.get_kind_display().split(" (")[0], due),
-            reverse("diligence_create", args=[vendor.id]) + f"?kind={record.kind}",
-            vendor.owner_id,
+            record,
+            evidence_title(labels.get(kind, kind), due),
+            create_url.format(record["vendor_id"]) + f"?kind={kind}",
+            record["vendor__owner_id"],
             due.state,
         )
 
@@ -143,25 +165,25 @@ def action_items(org_ids, today: date, rules):
         status=ActionStatus.OPEN,
         due_on__lte=horizon,
         vendor__archived_at__isnull=True,
-    ).select_related("vendor")
+    ).values(*VENDOR, "id", "due_on", "owner_id", "description")
+    edit_url = _url("action_edit")
     for action in rows:
-        vendor = action.vendor
-        tier_rules = rules[vendor.organization_id][vendor.tier]
-        state = schedule.state(action.due_on, today, tier_rules)
+        tier_rules = rules[action["organization_id"]][action["vendor__tier"]]
+        state = schedule.state(action["due_on"], today, tier_rules)
         if state == DueState.OK:
             continue
         yield _item(
             DueKind.ACTION,
-            f"action:{action.id}",
-            action.due_on,
-            vendor,
+            f"action:{action['id']}",
+            action["due_on"],
+            action,
             # The description is free text: it stays out of the title, which reminder emails
             # use (no PHI in email), and is shown only in the app.
             "Follow-up action overdue" if state == DueState.OVERDUE else "Follow-up action due",
-            reverse("action_edit", args=[action.id]),
-            action.owner_id or vendor.owner_id,
+            edit_url.format(action["id"]),
+            action["owner_id"] or action["vendor__owner_id"],
             state,
-            detail=action.description[:120],
+            detail=action["description"][:120],
         )
 
 
@@ -179,22 +201,26 @@ def _open_offboardings(org_ids, cutoff: date):
 def access_items(org_ids, today: date, rules):
     """Offboarding vendors whose access to the practice's systems is not recorded as revoked."""
     horizon = today + timedelta(days=_soon(org_ids, rules))
-    rows = _open_offboardings(org_ids, horizon).filter(access_revoked_on__isnull=True)
-    for offboarding in rows.select_related("vendor"):
-        vendor = offboarding.vendor
-        tier_rules = rules[vendor.organization_id][vendor.tier]
-        due = schedule.access_revocation_due(offboarding.started_on, offboarding.ended_on)
+    rows = (
+        _open_offboardings(org_ids, horizon)
+        .filter(access_revoked_on__isnull=True)
+        .values(*VENDOR, "id", "started_on", "ended_on")
+    )
+    offboarding_url = _url("offboarding_edit")
+    for offboarding in rows:
+        tier_rules = rules[offboarding["organization_id"]][offboarding["vendor__tier"]]
+        due = schedule.access_revocation_due(offboarding["started_on"], offboarding["ended_on"])
         state = schedule.state(due, today, tier_rules)
         if state == DueState.OK:
             continue
         yield _item(
             DueKind.ACCESS,
-            f"access:{offboarding.id}",
+            f"access:{offboarding['id']}",
             due,
-            vendor,
+            offboarding,
             "Revoke the vendor's access to the practice's systems",
-            reverse("offboarding_edit", args=[vendor.id]),
-            vendor.owner_id,
+            offboarding_url.format(offboarding["vendor_id"]),
+            offboarding["vendor__owner_id"],
             state,
         )
 
@@ -208,23 +234,25 @@ def certificate_items(org_ids, today: date, rules):
         _open_offboardings(org_ids, cutoff)
         .exclude(disposition=Disposition.INFEASIBLE)
         .filter(~Exists(DispositionCertificate.objects.filter(offboarding=OuterRef("pk"))))
-        .select_related("vendor")
+        .values(*VENDOR, "id", "ended_on", "started_on")
     )
+    offboarding_url = _url("offboarding_edit")
     for offboarding in rows:
-        vendor = offboarding.vendor
-        tier_rules = rules[vendor.organization_id][vendor.tier]
-        due = schedule.certificate_due(offboarding.base_date, tier_rules)
+        tier_rules = rules[offboarding["organization_id"]][offboarding["vendor__tier"]]
+        # Offboarding.base_date: the end of the service, else the start of the offboarding.
+        base_date = offboarding["ended_on"] or offboarding["started_on"]
+        due = schedule.certificate_due(base_date, tier_rules)
         state = schedule.state(due, today, tier_rules)
         if state == DueState.OK:
             continue
         yield _item(
             DueKind.CERTIFICATE,
-            f"certificate:{offboarding.id}",
+            f"certificate:{offboarding['id']}",
             due,
-            vendor,
+            offboarding,
             "Certificate of PHI return or destruction missing",
-            reverse("offboarding_edit", args=[vendor.id]),
-            vendor.owner_id,
+            offboarding_url.format(offboarding["vendor_id"]),
+            offboarding["vendor__owner_id"],
             state,
         )
 
@@ -246,22 +274,22 @@ def calendar_dates(org_ids, today: date, until: date):
     """Every next review and open follow-up action due from today to ``until``, for the
     calendar feed. Two queries, on the same indexed dates as the providers above."""
     org_ids = list(org_ids)
+    review_url, action_url = _url("review_create"), _url("action_edit")
     for row in VendorSchedule.objects.filter(
         organization_id__in=org_ids,
         next_review_due__gte=today,
         next_review_due__lte=until,
         vendor__status__in=schedule.ENGAGED,
         vendor__archived_at__isnull=True,
-    ).select_related("vendor"):
-        vendor = row.vendor
+    ).values(*VENDOR, "next_review_due"):
         yield _item(
             DueKind.REVIEW,
-            f"review:{vendor.id}",
-            row.next_review_due,
-            vendor,
+            f"review:{row['vendor_id']}",
+            row["next_review_due"],
+            row,
             "Periodic review due",
-            reverse("review_create", args=[vendor.id]),
-            vendor.owner_id,
+            review_url.format(row["vendor_id"]),
+            row["vendor__owner_id"],
             DueState.OK,
         )
     for action in FollowUpAction.objects.filter(
@@ -270,15 +298,15 @@ def calendar_dates(org_ids, today: date, until: date):
         due_on__gte=today,
         due_on__lte=until,
         vendor__archived_at__isnull=True,
-    ).select_related("vendor"):
+    ).values(*VENDOR, "id", "due_on", "owner_id"):
         yield _item(
             DueKind.ACTION,
-            f"action:{action.id}",
-            action.due_on,
-            action.vendor,
+            f"action:{action['id']}",
+            action["due_on"],
+            action,
             "Follow-up action due",
-            reverse("action_edit", args=[action.id]),
-            action.owner_id or action.vendor.owner_id,
+            action_url.format(action["id"]),
+            action["owner_id"] or action["vendor__owner_id"],
             DueState.OK,
         )
 

@@ -131,7 +131,8 @@ def _load_related(instances, depth: int = 2) -> None:
         for instance in instances:
             fields = fields_by_model.setdefault(
                 type(instance),
-                [f for f in type(instance)._meta.concrete_fields if f.many_to_one],
+                # many-to-one and one-to-one (a vendor's schedule names its vendor)
+                [f for f in type(instance)._meta.concrete_fields if f.many_to_one or f.one_to_one],
             )
             for f in fields:
                 value = getattr(instance, f.attname)

@@ -35,6 +35,7 @@ The rules, in one place:
   advance warning at 7 days or less is "Due within a week"; the rest "Coming up".
 """
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -278,23 +279,53 @@ class Upcoming:
     threshold: int
 
 
-def forecast(items: Iterable[DueItem], rules: dict[str, TierRules], today: date) -> list[Upcoming]:
+def change_days(item: DueItem, today: date, rules: TierRules, until: date) -> list[date]:
+    """Every day in ``(today, until)`` on which ``stages_on`` may change for the item, sorted:
+    a warning threshold crossed, the day after the date, the next re-send and escalation
+    periods. Between two such days an item's stages are the same, so its next reminder falls
+    on one of them (``forecast`` checks only these days, not every day of the year)."""
+    due_date = item.due_date
+    days = {due_date - timedelta(days=t) for t in warning_thresholds(item.kind, rules)}
+    days.add(due_date + timedelta(days=1))
+    period = max(rules.resend_days, 1)
+    after = max(today, due_date)
+    for start in (due_date, due_date + timedelta(days=rules.escalate_days)):
+        # The next two period boundaries after today (and after the date): a series that
+        # brings nothing new at its next boundary brings nothing new at the later ones.
+        first = max(0, -(-((after - start).days + 1) // period))
+        days.update(start + timedelta(days=k * period) for k in (first, first + 1))
+    return sorted(d for d in days if today < d < until)
+
+
+def forecast(
+    items: Iterable[DueItem],
+    rules: dict[str, TierRules],
+    today: date,
+    limit: int | None = None,
+) -> list[Upcoming]:
     """For each item, the first day after ``today`` on which it reaches a new stage or
-    threshold (a new reminder), within ``FORECAST_DAYS``; sorted by that day."""
+    threshold (a new reminder), within ``FORECAST_DAYS``; sorted by that day (then vendor and
+    key). ``limit``: only the first ``limit`` of that order (what the page shows)."""
+    until = today + timedelta(days=FORECAST_DAYS)
     upcoming = []
     for item in fold(items):
         tier_rules = rules.get(item.tier)
         if tier_rules is None:
             continue
         current = set(stages_on(item, today, tier_rules))
-        for offset in range(1, FORECAST_DAYS):
-            day = today + timedelta(days=offset)
+        for day in change_days(item, today, tier_rules, until):
             new = [s for s in stages_on(item, day, tier_rules) if s not in current]
             if new:
                 stage, threshold = new[0]
                 upcoming.append(Upcoming(item, day, stage, threshold))
                 break
-    return sorted(upcoming, key=lambda u: (u.on, u.item.vendor_name, u.item.key))
+
+    def order(u):
+        return (u.on, u.item.vendor_name, u.item.key)
+
+    if limit is not None:
+        return heapq.nsmallest(limit, upcoming, key=order)
+    return sorted(upcoming, key=order)
 
 
 def group_by_urgency(entries: Iterable, key=lambda e: (e.stage, e.threshold)) -> list[tuple]:

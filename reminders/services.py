@@ -112,14 +112,26 @@ def _collect(orgs, rules, now) -> tuple[dict, dict]:
     return items, failed
 
 
-def _existing(org_ids, items_by_org) -> set:
-    keys = {item.key for items in items_by_org.values() for item in items}
-    if not keys:
-        return set()
-    rows = Reminder.objects.filter(organization_id__in=org_ids, key__in=keys).values_list(
-        "organization_id", "key", "due_date", "kind", "stage", "threshold", "recipient_id"
-    )
-    return {policy.identity(*row) for row in rows}
+# Practices decided together: the sweep's memory is that of one chunk (its due items, its
+# plan), whatever the number of practices.
+SWEEP_CHUNK = 50
+# Keys per "already recorded?" query: no statement with tens of thousands of parameters.
+KEY_BATCH = 5000
+
+
+def _existing(org_ids, items_by_org) -> dict[int, set]:
+    """The identities of the reminders already recorded for the items, per practice."""
+    keys = sorted({item.key for items in items_by_org.values() for item in items})
+    found = defaultdict(set)
+    for start in range(0, len(keys), KEY_BATCH):
+        rows = Reminder.objects.filter(
+            organization_id__in=org_ids, key__in=keys[start : start + KEY_BATCH]
+        ).values_list(
+            "organization_id", "key", "due_date", "kind", "stage", "threshold", "recipient_id"
+        )
+        for row in rows:
+            found[row[0]].add(policy.identity(*row))
+    return found
 
 
 def _row(org, planned: policy.Planned, emails_by_id) -> Reminder:
@@ -168,8 +180,9 @@ def sweep(
 ) -> SweepResult:
     """Record every reminder now due, in every practice (or the given ones), and find what is
     ready to send. ``dry_run`` computes the same and writes nothing. The caller enqueues or
-    sends (``run_sweep`` does both). Queries: a fixed handful plus, per practice, one insert
-    (and one per skipped item); never one per vendor."""
+    sends (``run_sweep`` does both). Practices are decided ``SWEEP_CHUNK`` at a time. Queries:
+    a fixed handful per chunk plus, per practice, one insert (and one per skipped item); never
+    one per vendor."""
     now = now or timezone.now()
     result = SweepResult(now=now)
     orgs = Organization.objects.all()
@@ -183,9 +196,28 @@ def sweep(
             status=ReminderStatus.SENDING,
             claimed_at__lt=now - LEASE,
         ).update(status=ReminderStatus.PENDING, claimed_at=None, batch=None)
+    for start in range(0, len(orgs), SWEEP_CHUNK):
+        _decide_and_record(orgs[start : start + SWEEP_CHUNK], now, result, dry_run=dry_run)
+    ready = Reminder.objects.filter(
+        organization_id__in=org_ids, status=ReminderStatus.PENDING, send_after__lte=now
+    ).values_list("id", "immediate", "recipient_id")
+    digest = set()
+    for reminder_id, immediate, recipient_id in ready:
+        if immediate:
+            result.ready_immediate.append(reminder_id)
+        else:
+            digest.add(recipient_id)
+    result.ready_digest = sorted(r for r in digest if r is not None)
+    return result
+
+
+def _decide_and_record(orgs, now, result: SweepResult, *, dry_run: bool) -> None:
+    """The sweep for one chunk of practices: collect, plan, record, cancel what is no longer
+    due. Adds to ``result``."""
+    org_ids = [o.id for o in orgs]
     rules = rules_for(org_ids)
     members = _members(org_ids)
-    result.emails = {m.id: m.email for ms in members.values() for m in ms}
+    result.emails.update({m.id: m.email for ms in members.values() for m in ms})
     items, failed = _collect(orgs, rules, now)
     existing = _existing(org_ids, items)
     for org in orgs:
@@ -202,7 +234,7 @@ def sweep(
                     members=members[org.id],
                     tz=org.tzinfo,
                     digest_hour=org.digest_hour,
-                    existing=existing,
+                    existing=existing[org.id],
                     now=now,
                 )
                 result.planned.extend((org, p) for p in plan.reminders)
@@ -225,18 +257,7 @@ def sweep(
                 _record_error(org, now, "", "", message)
     if not dry_run:
         swept = [o.id for o in orgs if o.id not in failed]
-        result.cancelled = _cancel_no_longer_due(swept, items)
-    ready = Reminder.objects.filter(
-        organization_id__in=org_ids, status=ReminderStatus.PENDING, send_after__lte=now
-    ).values_list("id", "immediate", "recipient_id")
-    digest = set()
-    for reminder_id, immediate, recipient_id in ready:
-        if immediate:
-            result.ready_immediate.append(reminder_id)
-        else:
-            digest.add(recipient_id)
-    result.ready_digest = sorted(r for r in digest if r is not None)
-    return result
+        result.cancelled += _cancel_no_longer_due(swept, items)
 
 
 def _cancel_no_longer_due(org_ids, items_by_org) -> int:

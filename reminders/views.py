@@ -31,7 +31,7 @@ def _forecast(practice):
     except Exception:  # a broken record must not take the page down; the sweep reports it
         logger.warning("reminders page: forecast unavailable for practice %s", practice.id)
         return None
-    upcoming = policy.forecast(items, rules[practice.id], today)
+    upcoming = policy.forecast(items, rules[practice.id], today, limit=LIST_LIMIT)
     members = {
         m.id: m for m in Membership.objects.filter(organization=practice).select_related("user")
     }

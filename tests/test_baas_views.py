@@ -345,6 +345,16 @@ def test_agreement_list_filters(cast, login):
     assert names("?expiring_within=30") == ["Soon"]  # an expired BAA is no longer expiring
     assert names("?critical=true") == ["Bad", "Gone"]  # vendor-favourable; expired
     assert names(f"?vendor={draft.vendor_id}") == ["Drafty"]
+    # The vendor filter is a search field (no <select> listing every vendor).
+    assert names("?q=sOo") == ["Soon"]
+    assert names("?q=elsewhere") == []  # another practice's vendor
+    html = client.get(reverse("agreement_list")).content.decode()
+    assert '<input type="search" name="q"' in html and 'name="vendor"' not in html
+    form = html.split('id="agreement-filters"')[1].split("</form>")[0]
+    assert form.count("<option") == len(AgreementStatus.choices) + 1  # the status select only
+    one = client.get(reverse("agreement_list") + f"?vendor={draft.vendor_id}").content.decode()
+    assert "Agreements of one vendor: " in one and ">Drafty</a>" in one
+    assert f'name="vendor" value="{draft.vendor_id}"' in one  # kept when another filter is used
     # Bad input is a field error, never a 500.
     response = client.get(reverse("agreement_list") + "?expiring_within=abc")
     assert response.status_code == 200 and "Enter a number" in response.content.decode()

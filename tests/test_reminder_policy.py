@@ -329,3 +329,72 @@ def test_the_forecast_folds_an_expired_baa_into_the_gap_too():
     gap = make_item(key="gap:vendor:1", kind=DueKind.COMPLIANCE_GAP, due_date=DUE, vendor_id=1)
     upcoming = forecast([expired, gap], DEFAULT_RULES, DUE + timedelta(days=1))
     assert [u.item.key for u in upcoming] == ["gap:vendor:1"]
+
+
+def _forecast_day_by_day(items, rules, today):
+    """The forecast's definition, checked one day at a time (what ``forecast`` computed
+    before it checked only the days on which an item's stages can change)."""
+    from reminders.policy import FORECAST_DAYS, fold
+
+    result = []
+    for item in fold(items):
+        current = set(stages_on(item, today, rules[item.tier]))
+        for offset in range(1, FORECAST_DAYS):
+            day = today + timedelta(days=offset)
+            new = [s for s in stages_on(item, day, rules[item.tier]) if s not in current]
+            if new:
+                result.append((item.key, day, *new[0]))
+                break
+    return sorted(result, key=lambda r: (r[1], r[0]))
+
+
+def test_the_forecast_checks_only_change_days_and_finds_the_same_day_as_a_daily_scan():
+    today = date(2026, 5, 1)
+    items = [
+        make_item(
+            key=f"{kind}:{tier}:{offset}",
+            kind=kind,
+            tier=tier,
+            vendor_id=n,
+            vendor_name="Same",
+            due_date=today + timedelta(days=offset),
+        )
+        for n, (kind, tier, offset) in enumerate(
+            (kind, tier, offset)
+            for kind in DueKind
+            for tier in TIERS
+            for offset in (
+                -500,
+                -61,
+                -30,
+                -14,
+                -8,
+                -7,
+                -3,
+                -1,
+                0,
+                1,
+                6,
+                7,
+                8,
+                29,
+                30,
+                31,
+                89,
+                90,
+                119,
+                121,
+                300,
+                399,
+                400,
+                401,
+            )
+        )
+    ]
+    expected = _forecast_day_by_day(items, DEFAULT_RULES, today)
+    got = forecast(items, DEFAULT_RULES, today)
+    assert [(u.item.key, u.on, u.stage, u.threshold) for u in got] == expected
+    # The page shows the first 100: the same 100 as the full forecast's.
+    first = forecast(items, DEFAULT_RULES, today, limit=100)
+    assert [(u.item.key, u.on) for u in first] == [(k, d) for k, d, *_ in expected[:100]]
+    assert len(expected) > 100

@@ -329,3 +329,31 @@ def test_send_reminders_runs_the_sweep_for_one_practice_at_a_given_moment(cast, 
 def test_send_reminders_refuses_a_bad_date(db):
     with pytest.raises(Exception, match="not an ISO"):
         call_command("send_reminders", "--now", "tomorrow-ish")
+
+
+def test_practices_swept_one_chunk_at_a_time_get_the_same_reminders_once(
+    cast, provider, monkeypatch
+):
+    """The sweep decides practices in chunks (its memory is one chunk's): with chunks of one
+    practice, each practice gets its reminders, and a second sweep records nothing."""
+    ours = VendorFactory(organization=cast.practice, name="Ours")
+    theirs = VendorFactory(organization=cast.other_practice, name="Theirs")
+    provider.items = [
+        item_for(ours, kind=DueKind.COMPLIANCE_GAP, due_date=date(2026, 5, 1)),
+        item_for(theirs, kind=DueKind.COMPLIANCE_GAP, due_date=date(2026, 5, 1)),
+    ]
+    monkeypatch.setattr(services, "SWEEP_CHUNK", 1)
+    with time_machine.travel(MORNING, tick=False):
+        first = services.sweep()
+        second = services.sweep()
+    recorded = sorted(
+        (r.organization_id, r.vendor_name, r.recipient_email)
+        for r in Reminder.objects.filter(vendor__in=[ours, theirs])
+    )
+    assert {name for _, name, _ in recorded} == {"Ours", "Theirs"}
+    assert all(
+        org == (cast.practice.id if name == "Ours" else cast.other_practice.id)
+        for org, name, _ in recorded
+    )
+    assert first.created == len(recorded) >= 2 and second.created == 0
+    assert cast.olivia.user.email in {email for _, name, email in recorded if name == "Theirs"}
