@@ -34,6 +34,7 @@ def make_item(
         DueKind.REVIEW: "Periodic review due",
         DueKind.EVIDENCE: "SOC 2 report goes stale",
         DueKind.ACTION: "Follow-up action due",
+        DueKind.ACCESS: "Revoke the vendor's access",
         DueKind.CERTIFICATE: "Disposition certificate missing",
     }
     return DueItem(
