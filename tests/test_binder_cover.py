@@ -224,7 +224,7 @@ def test_inventory_has_baa_status_and_expiry_columns(cast, time_machine):
     assert "12,500 records" in inventory, "counts are formatted"
     text = flat("\n".join(pages))
     assert f"BAA status Signed and current; expires {expires.isoformat()}" in text
-    assert "BAA status Compliance gap: PHI without a signed BAA" in text
+    assert "BAA status Compliance gap: PHI or system access without a signed BAA" in text
 
     with export.archive.open("rb") as handle:
         archive = zipfile.ZipFile(io.BytesIO(handle.read()))

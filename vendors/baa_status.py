@@ -34,7 +34,7 @@ class BaaState(models.TextChoices):
 class BaaStatus(models.TextChoices):
     """Derived, most urgent first."""
 
-    GAP = "gap", "Compliance gap: PHI without a signed BAA"
+    GAP = "gap", "Compliance gap: PHI or system access without a signed BAA"
     EXPIRED = "expired", "Expired"
     DEFICIENT = "deficient", "Signed, deficient (a required provision is absent)"
     EXPIRING = "expiring", "Expiring soon"
