@@ -9,7 +9,7 @@ has exactly one clause carrying its key and its cite in the drafting note, whate
 positions; the clauses that express a position appear or disappear with it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from baas.choices import (
@@ -330,5 +330,5 @@ def clauses(practice: str, vendor: str, p: Positions) -> Document:
     return Document(
         title="Business Associate Agreement",
         parties=f"Between {practice} (the Covered Entity) and {vendor} (the Business Associate)",
-        clauses=tuple(out),
+        clauses=tuple(replace(c, text=c.text[:1].upper() + c.text[1:]) for c in out),
     )
