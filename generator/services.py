@@ -13,6 +13,7 @@ from baas import services as baa_services
 from baas.choices import AgreementStatus, DocumentKind, ProvisionState
 from baas.models import BusinessAssociateAgreement
 from baas.provisions import PROVISIONS
+from vendors.models import BusinessAssociate
 
 from . import positions, render, template
 from .models import GeneratedAgreement, StandardPositions
@@ -61,9 +62,10 @@ def baa_generate(*, vendor, actor) -> GeneratedAgreement:
     organization = vendor.organization
     stored = positions_for(organization)
     p = stored.as_positions()
+    # Lock the vendor row: two clicks at once get versions n and n+1, not a clash.
+    BusinessAssociate.objects.select_for_update().filter(pk=vendor.pk).first()
     previous = (
-        GeneratedAgreement.objects.select_for_update()
-        .filter(organization=organization, vendor=vendor)
+        GeneratedAgreement.objects.filter(organization=organization, vendor=vendor)
         .order_by("-version")
         .first()
     )
