@@ -94,3 +94,8 @@ def test_a_window_longer_than_the_law_is_refused(cast, login):
     assert response.status_code == 200
     assert "longer than the 60 calendar days the law allows" in response.content.decode()
     assert not StandardPositions.objects.exists()
+
+
+def test_the_practice_menu_links_to_the_positions(cast, login):
+    home = login(cast.charlie).get("/").content.decode()
+    assert f'href="{URL}"' in home
