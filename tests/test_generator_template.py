@@ -134,3 +134,47 @@ def test_docx_and_pdf_carry_every_clause(p):
     assert f"Page 1 of {len(pages)}" in pages[0]
     # The page footers sit between the lines of a clause that runs over a page.
     check(doc, "\n".join(re.sub(r"Page \d+ of \d+", "", text) for text in pages))
+
+
+# The findings an agreement on our own paper can have come only from the positions that are
+# themselves red flags (``baas/findings.py``); every other position leaves none.
+OWN_FLAGS = {
+    ("indemnification", Indemnification.NONE): {"indemnification_none"},
+    ("cap", 1): {"cap_not_valued"},  # a cap needs the records held to be compared
+    ("cap", 2): {"cap_not_valued"},
+    ("cap", 3): {"cap_not_valued", "carve_outs_missing"},
+    ("audit_rights", False): {"no_audit_rights"},
+    ("offshore_restricted", False): {"offshore_unrestricted"},  # the vendor works offshore
+    ("insurance_amount", None): {"fines_without_insurance"},  # fines are indemnified
+    ("breach_notice_trigger", NoticeTrigger.LATER): {"breach_notice_clock_late"},
+}
+
+
+def test_findings_on_our_paper_come_only_from_positions_that_are_red_flags():
+    from dataclasses import fields
+    from datetime import date
+
+    from baas import findings
+    from generator.positions import agreement_terms
+
+    names = {f.name for f in fields(findings.AgreementFacts)}
+    vendor = findings.VendorFacts(
+        name="ChartWell EHR", status="active", handles_phi=True, offshore=True, tier="high"
+    )
+    today = date.today()
+
+    def codes(p):
+        terms = {k: v for k, v in agreement_terms(p).items() if k in names}
+        for k in ("indemnification_covers", "carve_outs"):
+            terms[k] = tuple(terms[k])
+        facts = findings.AgreementFacts(
+            **terms, provisions={pr.key: "present" for pr in PROVISIONS}
+        )
+        found = findings.agreement_findings(facts, vendor, findings.PracticeFacts(), today, 90)
+        return {f.code for f in found}
+
+    assert codes(D) == set()
+    for name, values in AXES.items():
+        for index, value in enumerate(values[1:], start=1):
+            key = (name, index) if name == "cap" else (name, value)
+            assert codes(build(**{name: value})) == OWN_FLAGS.get(key, set()), key
