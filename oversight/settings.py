@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "diligence",
     "baas",
     "reader",
+    "generator",
     "reminders",
     "binder",
     "dashboard",

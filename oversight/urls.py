@@ -35,6 +35,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("practice/", include(practice_patterns)),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("", include("generator.urls")),
     path("", include("dashboard.urls")),
     path("", include("binder.urls")),
     path("", include("baas.urls")),

@@ -23,6 +23,8 @@ from diligence.models import (
     EvidenceFile,
     FollowUpAction,
 )
+from generator.models import GeneratedAgreement
+from generator.services import baa_generate
 from oversight.models import Invitation, Membership, Organization
 from reminders.models import Reminder
 from vendors.models import BusinessAssociate, Subcontractor, VendorContact
@@ -42,6 +44,7 @@ READ_VIEWS = {
     "reader_panel",
     "evidence_download",
     "certificate_download",
+    "baa_generated_docx",
 }
 # Pages a viewer may read but not submit: GET 200, POST 403.
 READ_WRITE_VIEWS = {"action_edit"}
@@ -90,6 +93,7 @@ def build_kwargs(name: str, route: str, practice) -> dict | None:
             "offboarding/certificates/",
             lambda: DispositionCertificate.objects.filter(organization=org),
         ),
+        ("our-baa/<int:pk>", lambda: GeneratedAgreement.objects.filter(organization=org)),
         ("actions/<int:pk>", lambda: FollowUpAction.objects.filter(organization=org)),
         ("reminders/<int:pk>", lambda: Reminder.objects.filter(organization=org)),
         ("binder/<int:pk>", lambda: BinderExport.objects.filter(organization=org)),
@@ -125,7 +129,8 @@ def fingerprint() -> str:
     (a viewer's download is rightly recorded there)."""
     digest = hashlib.sha256()
     labels = {
-        "oversight", "vendors", "baas", "diligence", "reminders", "binder", "dashboard", "reader"
+        "oversight", "vendors", "baas", "diligence", "reminders", "binder", "dashboard", "reader",
+        "generator",
     }  # fmt: skip
     for model in sorted(apps.get_models(), key=lambda m: m._meta.db_table):
         if model._meta.app_label not in labels or model._meta.model_name == "auditevent":
@@ -149,6 +154,10 @@ def world(db, django_capture_on_commit_callbacks):
     )
     BinderExport.objects.create(
         organization=practice, as_of="2026-01-01", period_start="2025-01-01", status="done"
+    )
+    baa_generate(
+        vendor=BusinessAssociate.objects.filter(organization=practice).order_by("pk").first(),
+        actor=None,
     )
     outsider = Membership.objects.get(user__email="admin@lakeview.example")
     viewer = Membership.objects.get(user__email="viewer@riverside.example")

@@ -1,0 +1,38 @@
+"""The template's clause list (``template.py``) as DOCX (python-docx) and PDF (WeasyPrint)."""
+
+import io
+import logging
+
+from django.template.loader import render_to_string
+
+from .template import Document
+
+
+def to_docx(doc: Document) -> bytes:
+    from docx import Document as Docx
+    from docx.shared import Pt
+
+    out = Docx()
+    out.add_heading(doc.title, level=0)
+    out.add_paragraph(doc.parties)
+    for number, clause in enumerate(doc.clauses, start=1):
+        out.add_heading(f"{number}. {clause.heading}", level=2)
+        out.add_paragraph(clause.text)
+        note = out.add_paragraph()
+        run = note.add_run(f"Drafting note: {clause.note}")
+        run.italic = True
+        run.font.size = Pt(8)
+    out.add_heading("Signatures", level=2)
+    for party in ("Covered Entity", "Business Associate"):
+        out.add_paragraph(f"{party}: name, title, date, signature")
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+def to_pdf(doc: Document) -> bytes:
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    html = render_to_string("generator/agreement_pdf.html", {"doc": doc})
+    return HTML(string=html).write_pdf()

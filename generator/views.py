@@ -1,0 +1,89 @@
+"""The standard-positions settings page, "Generate our BAA" and the DOCX download."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from oversight.tenancy import get_for_member, get_rw_for_member, member_required
+from vendors.models import BusinessAssociate
+
+from . import render as rendering
+from . import services, template
+from .forms import PositionsForm
+from .models import GeneratedAgreement, StandardPositions
+from .positions import Positions
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@member_required
+def positions_page(request):
+    """Admins and managers change the positions; viewers read them. History below."""
+    practice = request.practice
+    can_edit = request.membership.can_write
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied("Your role in this practice is read-only.")
+    stored = services.positions_for(practice)
+    form = PositionsForm(request.POST or None, instance=stored)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.positions_save(stored=form.instance, actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Standard BAA positions saved.")
+            return redirect("baa_positions")
+    history = (
+        StandardPositions.history.filter(organization=practice)
+        .select_related("history_user")
+        .order_by("-history_date")[:50]
+    )
+    preview = template.clauses(practice.name, "[Vendor]", stored.as_positions())
+    return render(
+        request,
+        "generator/positions.html",
+        {
+            "form": form,
+            "can_edit": can_edit,
+            "stored": stored,
+            "saved": stored.pk is not None,
+            "history": history,
+            "preview": preview,
+        },
+    )
+
+
+@require_POST
+@member_required
+def generate(request, pk: int):
+    vendor = get_rw_for_member(request, BusinessAssociate, pk=pk)
+    generated = services.baa_generate(vendor=vendor, actor=request.user)
+    messages.success(
+        request,
+        f"Our BAA version {generated.version} for {vendor.name} is recorded as a draft, with "
+        "its PDF.",
+    )
+    return redirect(generated.agreement.get_absolute_url())
+
+
+@member_required
+def docx_download(request, pk: int):
+    """The generated version as DOCX (for redlining), written from the positions it used."""
+    generated = get_for_member(request, GeneratedAgreement.objects.select_related("vendor"), pk=pk)
+    values = dict(generated.positions)
+    for name in ("indemnification_covers", "carve_outs"):
+        values[name] = tuple(values.get(name) or ())
+    for name in ("cap_amount", "insurance_amount"):
+        if values.get(name) is not None:
+            values[name] = Decimal(values[name])
+    doc = template.clauses(request.practice.name, generated.vendor.name, Positions(**values))
+    response = HttpResponse(rendering.to_docx(doc), content_type=DOCX)
+    name = f"baa-{slugify(generated.vendor.name)[:40] or 'vendor'}-v{generated.version}.docx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
