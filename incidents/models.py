@@ -16,6 +16,7 @@ from .choices import (
     IncidentStatus,
     NoticeKind,
     NoticeMethod,
+    PhiCategory,
 )
 
 NO_IDENTIFIERS = "No patient names or identifiers: categories and counts only."
@@ -129,6 +130,11 @@ class VendorIncident(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.vendor}: {self.title}"
+
+    @property
+    def phi_category_labels(self) -> list[str]:
+        labels = dict(PhiCategory.choices)
+        return [labels.get(key, key) for key in self.phi_categories or []]
 
     def facts(self, notices=None) -> clocks.IncidentFacts:
         """The record as the clocks read it. ``notices``: the incident's notices if already

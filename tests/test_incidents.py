@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from incidents import services
 from incidents.clocks import all_deadlines
@@ -101,3 +102,96 @@ def test_a_notice_cannot_precede_discovery_or_be_in_the_future(cast, vendor):
         )  # fmt: skip
         with pytest.raises(ValidationError, match=message):
             services.notice_record(notice=notice, actor=cast.bob.user)
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_sign_in(client, cast, vendor):
+    incident = _incident(cast, vendor)
+    for url in (
+        reverse("incident_list"),
+        reverse("incident_create"),
+        reverse("incident_detail", args=[incident.pk]),
+        reverse("incident_edit", args=[incident.pk]),
+        reverse("incident_notice_create", args=[incident.pk]),
+        reverse("incident_create_for_vendor", args=[vendor.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_another_practice_gets_404_and_does_not_see_it_listed(cast, vendor, login):
+    incident = _incident(cast, vendor)
+    client = login(cast.olivia)
+    assert incident.title not in client.get(reverse("incident_list")).content.decode()
+    for name in ("incident_detail", "incident_edit", "incident_notice_create"):
+        assert client.get(reverse(name, args=[incident.pk])).status_code == 404
+        assert client.post(reverse(name, args=[incident.pk]), {}).status_code in (404, 405)
+    assert client.get(reverse("incident_create_for_vendor", args=[vendor.pk])).status_code == 404
+    assert client.get(reverse("incident_create") + f"?vendor={vendor.pk}").status_code == 404
+    data = _form_data(vendor, cast.practice.today())
+    response = client.post(reverse("incident_create"), data)
+    assert response.status_code == 200 and "vendor" in response.context["form"].errors
+    assert VendorIncident.objects.count() == 1
+
+
+def test_a_viewer_reads_but_cannot_write(cast, vendor, login):
+    incident = _incident(cast, vendor)
+    client = login(cast.charlie)
+    page = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+    assert incident.title in page and "Record a notice" not in page
+    assert incident.title in client.get(reverse("incident_list")).content.decode()
+    for url in (
+        reverse("incident_create"),
+        reverse("incident_edit", args=[incident.pk]),
+        reverse("incident_notice_create", args=[incident.pk]),
+        reverse("incident_create_for_vendor", args=[vendor.pk]),
+    ):
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"title": "x"}).status_code == 403
+    assert VendorIncident.objects.get().title == incident.title
+
+
+def test_record_an_incident_see_its_deadlines_and_record_a_notice(cast, vendor, login):
+    client = login(cast.bob)
+    today = cast.practice.today()
+    response = client.post(
+        reverse("incident_create_for_vendor", args=[vendor.pk]), _form_data(vendor, today)
+    )
+    incident = VendorIncident.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "incident_detail", args=[incident.pk]
+    )
+    assert incident.states == {"NY": 600, "NJ": 400}
+    page = client.get(response["Location"]).content.decode()
+    due = (today - timedelta(days=5) + timedelta(days=60)).strftime("%Y-%m-%d")
+    for text in ("45 CFR 164.404(b)", "45 CFR 164.406", "45 CFR 164.408(b)", due, "NY"):
+        assert text in page
+    assert "164.408(c)" not in page  # 1000 individuals: HHS now, not the annual log
+    response = client.post(
+        reverse("incident_notice_create", args=[incident.pk]),
+        {"kind": "individuals", "given_on": today.isoformat(), "method": "mail"},
+    )
+    assert response.status_code == 302
+    rows = client.get(reverse("incident_detail", args=[incident.pk])).context["rows"]
+    states = {row["deadline"].kind: row["state"] for row in rows}
+    assert states["individuals"] == "done" and states["media"] == "ok"
+    listed = client.get(reverse("incident_list")).content.decode()
+    assert "Notice to prominent media" in listed  # the next open deadline
+
+
+def test_an_impossible_date_is_shown_on_the_form_and_nothing_is_saved(cast, vendor, login):
+    client = login(cast.bob)
+    today = cast.practice.today()
+    data = _form_data(vendor, today, vendor_notified_on=(today - timedelta(days=30)).isoformat())
+    response = client.post(reverse("incident_create"), data)
+    assert response.status_code == 200
+    assert "before it discovered" in response.content.decode()
+    assert 'value="Ransomware at the billing service"' in response.content.decode()
+    assert not VendorIncident.objects.exists()
+    # An overdue individuals notice is shown as overdue.
+    old = _incident(cast, vendor, vendor_discovered_on=today - timedelta(days=70),
+                    vendor_notified_on=today - timedelta(days=65))  # fmt: skip
+    rows = client.get(reverse("incident_detail", args=[old.pk])).context["rows"]
+    assert {r["deadline"].kind: r["state"] for r in rows}["individuals"] == "overdue"

@@ -23,6 +23,7 @@ from diligence.models import (
     EvidenceFile,
     FollowUpAction,
 )
+from incidents.models import VendorIncident
 from oversight.models import Invitation, Membership, Organization
 from reminders.models import Reminder
 from vendors.models import BusinessAssociate, Subcontractor, VendorContact
@@ -42,6 +43,7 @@ READ_VIEWS = {
     "reader_panel",
     "evidence_download",
     "certificate_download",
+    "incident_detail",
 }
 # Pages a viewer may read but not submit: GET 200, POST 403.
 READ_WRITE_VIEWS = {"action_edit"}
@@ -53,6 +55,7 @@ WRITE_PAGES = {
     "vendor_import",
     "vendor_import_confirm",
     "binder_page",
+    "incident_create",
 }
 
 
@@ -92,6 +95,7 @@ def build_kwargs(name: str, route: str, practice) -> dict | None:
         ),
         ("actions/<int:pk>", lambda: FollowUpAction.objects.filter(organization=org)),
         ("reminders/<int:pk>", lambda: Reminder.objects.filter(organization=org)),
+        ("incidents/<int:pk>", lambda: VendorIncident.objects.filter(organization=org)),
         ("binder/<int:pk>", lambda: BinderExport.objects.filter(organization=org)),
         ("practice/members/<int:pk>", lambda: Membership.objects.filter(organization=org)),
         ("practice/invitations/<int:pk>", lambda: Invitation.objects.filter(organization=org)),
@@ -125,7 +129,8 @@ def fingerprint() -> str:
     (a viewer's download is rightly recorded there)."""
     digest = hashlib.sha256()
     labels = {
-        "oversight", "vendors", "baas", "diligence", "reminders", "binder", "dashboard", "reader"
+        "oversight", "vendors", "baas", "diligence", "reminders", "binder", "dashboard", "reader",
+        "incidents",
     }  # fmt: skip
     for model in sorted(apps.get_models(), key=lambda m: m._meta.db_table):
         if model._meta.app_label not in labels or model._meta.model_name == "auditevent":
