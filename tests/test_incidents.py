@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents import services
 from incidents.clocks import all_deadlines
@@ -195,3 +196,60 @@ def test_an_impossible_date_is_shown_on_the_form_and_nothing_is_saved(cast, vend
                     vendor_notified_on=today - timedelta(days=65))  # fmt: skip
     rows = client.get(reverse("incident_detail", args=[old.pk])).context["rows"]
     assert {r["deadline"].kind: r["state"] for r in rows}["individuals"] == "overdue"
+
+
+# --- due items: work queue and reminders -------------------------------------------------------
+
+
+def test_open_deadlines_are_due_items_and_reminded_at_once(cast, vendor, login):
+    from oversight.due import DueKind, collect
+    from oversight.models import rules_for
+    from reminders.policy import Member, plan_item
+
+    today = cast.practice.today()
+    # Discovered 50 days ago: the 60-day notices fall due in 10 days (inside the 14-day lead).
+    incident = _incident(cast, vendor, vendor_discovered_on=today - timedelta(days=50),
+                         vendor_notified_on=today - timedelta(days=45))  # fmt: skip
+    _incident(cast, vendor, title="Not yet due", vendor_discovered_on=today - timedelta(days=5),
+              vendor_notified_on=today - timedelta(days=4))  # fmt: skip
+    rules = rules_for([cast.practice.pk])
+    items = [i for i in collect([cast.practice.pk], today, rules) if i.kind == DueKind.INCIDENT]
+    assert [(i.key, i.due_date) for i in items] == [
+        (f"incident:{incident.pk}:individuals", today + timedelta(days=10))
+    ]  # 120 individuals: the HHS annual log is months away
+    assert "164.404(b)" in items[0].title
+    digest_admin = Member(id=cast.alice.pk, role="admin", reminder_mode="digest")
+    planned = plan_item(
+        items[0],
+        rules=rules[cast.practice.pk][vendor.tier],
+        members={cast.alice.pk: digest_admin},
+        admins=[digest_admin],
+        tz=cast.practice.tzinfo,
+        digest_hour=cast.practice.digest_hour,
+        now=timezone.now(),
+    )
+    assert planned and all(p.immediate for p in planned)
+    page = login(cast.bob).get(reverse("work_queue")).content.decode()
+    assert "Notice to individuals due" in page
+    # Recorded: no longer due.
+    services.notice_record(
+        notice=IncidentNotice(organization=cast.practice, incident=incident, kind="individuals",
+                              given_on=today, method="mail"),
+        actor=cast.bob.user,
+    )  # fmt: skip
+    items = [i for i in collect([cast.practice.pk], today, rules) if i.kind == DueKind.INCIDENT]
+    assert items == []
+
+
+def test_the_vendor_page_lists_its_incidents_and_a_late_report(cast, vendor, login):
+    make_signed(vendor, breach_notice_days=5, breach_notice_day_kind="calendar")
+    today = cast.practice.today()
+    _incident(cast, vendor, title="Late report", vendor_discovered_on=today - timedelta(days=30),
+              vendor_notified_on=today - timedelta(days=20))  # fmt: skip
+    viewer = login(cast.charlie)
+    page = viewer.get(reverse("vendor_detail", args=[vendor.pk])).content.decode()
+    assert "Incidents and breaches" in page and "Late report" in page
+    assert '<span class="badge text-bg-danger">late</span>' in page
+    assert reverse("incident_create_for_vendor", args=[vendor.pk]) not in page  # viewer
+    page = login(cast.bob).get(reverse("vendor_detail", args=[vendor.pk])).content.decode()
+    assert reverse("incident_create_for_vendor", args=[vendor.pk]) in page
