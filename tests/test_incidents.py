@@ -14,6 +14,7 @@ from incidents.forms import IncidentForm
 from incidents.models import IncidentNotice, VendorIncident
 
 from .baas_factories import make_signed
+from .factories import VendorFactory
 
 
 def _incident(cast, vendor, **fields) -> VendorIncident:
@@ -253,3 +254,40 @@ def test_the_vendor_page_lists_its_incidents_and_a_late_report(cast, vendor, log
     assert reverse("incident_create_for_vendor", args=[vendor.pk]) not in page  # viewer
     page = login(cast.bob).get(reverse("vendor_detail", args=[vendor.pk])).content.decode()
     assert reverse("incident_create_for_vendor", args=[vendor.pk]) in page
+
+
+def test_a_breach_deadline_is_emailed_at_once_to_a_digest_member_and_once_only(
+    cast, django_capture_on_commit_callbacks
+):
+    import time_machine
+    from django.core import mail
+
+    from diligence.models import FollowUpAction
+    from reminders import services as reminder_services
+    from reminders.choices import ReminderStatus
+    from reminders.models import Reminder
+    from vendors.services import vendor_save
+
+    moment = timezone.now().astimezone(cast.practice.tzinfo).replace(hour=9, minute=0)
+    with time_machine.travel(moment, tick=False):
+        today = cast.practice.today()
+        vendor = VendorFactory(organization=cast.practice, name="ClaimPath Billing")
+        vendor.owner = cast.bob  # digest mode (the default)
+        vendor_save(vendor=vendor, actor=None)
+        _incident(cast, vendor, vendor_discovered_on=today - timedelta(days=53),
+                  vendor_notified_on=today - timedelta(days=50))  # fmt: skip
+        FollowUpAction.objects.create(
+            organization=cast.practice, vendor=vendor, description="Overdue action",
+            due_on=today - timedelta(days=3), owner=cast.bob,
+        )  # fmt: skip
+        with django_capture_on_commit_callbacks(execute=True):
+            assert reminder_services.run_sweep().errors == []
+        with django_capture_on_commit_callbacks(execute=True):
+            assert reminder_services.run_sweep().created == 0
+    rows = {r.kind: r for r in Reminder.objects.filter(organization=cast.practice)}
+    assert rows["incident_notice"].status == ReminderStatus.SENT
+    assert rows["incident_notice"].recipient == cast.bob
+    assert rows["action"].status == ReminderStatus.PENDING  # waits for tomorrow's digest
+    # (The vendor has no BAA: its compliance gap is emailed at once too.)
+    breach_mails = [m for m in mail.outbox if "Notice to individuals" in m.subject]
+    assert [m.to for m in breach_mails] == [["bob@a.test"]]
