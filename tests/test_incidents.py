@@ -291,3 +291,29 @@ def test_a_breach_deadline_is_emailed_at_once_to_a_digest_member_and_once_only(
     # (The vendor has no BAA: its compliance gap is emailed at once too.)
     breach_mails = [m for m in mail.outbox if "Notice to individuals" in m.subject]
     assert [m.to for m in breach_mails] == [["bob@a.test"]]
+
+
+def test_the_list_and_the_vendor_panel_cost_the_same_queries_at_2_and_12_incidents(
+    cast, vendor, login
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(cast.bob)
+    urls = [reverse("incident_list"), reverse("vendor_detail", args=[vendor.pk])]
+
+    def counts():
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            out.append(len(queries))
+        return out
+
+    for n in range(2):
+        _incident(cast, vendor, title=f"Incident {n}")
+    client.get(urls[0])  # warm the session
+    at_2 = counts()
+    for n in range(10):
+        _incident(cast, vendor, title=f"More {n}")
+    assert counts() == at_2
