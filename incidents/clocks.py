@@ -272,3 +272,15 @@ def next_open(facts: IncidentFacts) -> Deadline | None:
     """The earliest deadline not done yet (the incident's next deadline)."""
     open_ = [d for d in practice_deadlines(facts) if d.done_on is None]
     return min(open_, key=lambda d: d.due, default=None)
+
+
+def in_annual_log(facts: IncidentFacts, year: int) -> bool:
+    """Whether the incident belongs in the HHS log of ``year`` (164.408(c)): a breach needing
+    notice, of fewer than 500 individuals, discovered in that calendar year."""
+    discovered = discovery_date(facts)
+    return (
+        discovered is not None
+        and discovered.year == year
+        and notice_required(facts)
+        and not hhs_contemporaneous(facts)
+    )

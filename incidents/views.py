@@ -1,8 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from oversight.choices import AuditAction
+from oversight.models import audit
+from oversight.tabular import build_dataset, export_response
 from oversight.tenancy import (
     get_for_member,
     get_rw_for_member,
@@ -144,3 +148,45 @@ def notice_create(request, pk: int):
         "incidents/notice_form.html",
         {"form": form, "incident": incident, "title": "Record a notice"},
     )
+
+
+# The fields the HHS breach portal asks for that the record holds (164.408(c) annual log).
+HHS_LOG_COLUMNS = [
+    ("business_associate", lambda i, f: i.vendor.name),
+    ("date_of_discovery", lambda i, f: clocks.discovery_date(f).isoformat()),
+    ("vendor_discovered_on", lambda i, f: i.vendor_discovered_on.isoformat()),
+    ("individuals_affected", lambda i, f: i.individuals_affected),
+    ("states", lambda i, f: "; ".join(f"{k}: {v}" for k, v in (i.states or {}).items())),
+    ("type_of_phi", lambda i, f: "; ".join(i.phi_category_labels)),
+    ("what_happened", lambda i, f: i.description),
+    ("safeguards_and_actions_taken", lambda i, f: i.factor_mitigation),
+    ("notice_to_individuals_on", lambda i, f: f.notices_given.get("individuals")),
+    ("media_notice_on", lambda i, f: f.notices_given.get("media")),
+    ("law_enforcement_delay_until", lambda i, f: i.law_enforcement_until),
+]
+
+
+@require_safe
+@member_required
+def hhs_log_export(request, fmt: str):
+    """The practice's breaches of fewer than 500 individuals discovered in ``?year=`` (default:
+    last year), for the annual submission to HHS (164.408(c)); logged as an export."""
+    today = request.practice.today()
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdecimal() and 2009 <= int(year) <= today.year else today.year - 1
+    incidents = (
+        scoped(request, VendorIncident)
+        # The discovery date is one of these two (``clocks.discovery_date``).
+        .filter(Q(vendor_discovered_on__year=year) | Q(practice_discovered_on__year=year))
+        .select_related("vendor")
+        .prefetch_related("notices")
+        .order_by("vendor_discovered_on", "id")
+    )
+    rows = []
+    for incident in incidents:
+        facts = incident.facts(list(incident.notices.all()))
+        if clocks.in_annual_log(facts, year):
+            rows.append([get(incident, facts) for _, get in HHS_LOG_COLUMNS])
+    dataset = build_dataset([n for n, _ in HHS_LOG_COLUMNS], rows, title=f"HHS log {year}")
+    audit(request, AuditAction.EXPORTED, label=f"HHS breach log {year} ({fmt})", rows=len(rows))
+    return export_response(dataset, fmt, f"hhs-breach-log-{year}")

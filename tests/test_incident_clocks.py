@@ -12,6 +12,7 @@ from incidents.clocks import (
     WindowUnit,
     all_deadlines,
     discovery_date,
+    in_annual_log,
     practice_deadlines,
     vendor_report,
 )
@@ -110,6 +111,10 @@ def test_a_breach_discovered_on_2026_12_20_goes_in_the_2027_log():
     clocks = kinds(IncidentFacts(found, None, individuals=12))
     assert clocks["individuals"].due == date(2027, 2, 18)
     assert clocks["hhs_annual"].due == date(2027, 3, 1)
+    # It is a breach of 2026 in the log that is due in 2027.
+    assert in_annual_log(IncidentFacts(found, None, individuals=12), 2026)
+    assert not in_annual_log(IncidentFacts(found, None, individuals=12), 2027)
+    assert not in_annual_log(IncidentFacts(found, None, individuals=500), 2026)
     # A breach discovered in a year whose next year is a leap year: 60 days after 12-31.
     assert kinds(IncidentFacts(date(2027, 6, 1), None, individuals=3))["hhs_annual"].due == date(
         2028, 2, 29

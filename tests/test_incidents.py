@@ -317,3 +317,39 @@ def test_the_list_and_the_vendor_panel_cost_the_same_queries_at_2_and_12_inciden
     for n in range(10):
         _incident(cast, vendor, title=f"More {n}")
     assert counts() == at_2
+
+
+def test_the_hhs_annual_log_lists_last_years_small_breaches(cast, login):
+    import csv
+    import io
+
+    from oversight.models import AuditEvent
+
+    today = cast.practice.today()
+    last_year = today.replace(year=today.year - 1, month=6, day=15)
+    vendor = VendorFactory(organization=cast.practice, name="ClaimPath Billing")
+    for title, count, extra in (
+        ("Small breach", 120, {}),
+        ("Big breach", 600, {}),
+        ("Not a breach", 40, {"phi_secured": True, "secured_how": "AES-256 disk encryption"}),
+    ):
+        _incident(cast, vendor, title=title, individuals_affected=count, states={},
+                  vendor_discovered_on=last_year, vendor_notified_on=last_year,
+                  **extra)  # fmt: skip
+    _incident(cast, vendor, title="This year", individuals_affected=3, states={},
+              vendor_discovered_on=today, vendor_notified_on=today)  # fmt: skip
+    response = login(cast.charlie).get(reverse("incident_hhs_log", args=["csv"]))
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(r["business_associate"], r["individuals_affected"]) for r in rows] == [
+        ("ClaimPath Billing", "120")
+    ]
+    assert rows[0]["date_of_discovery"] == last_year.isoformat()
+    assert AuditEvent.objects.filter(object_repr__contains="HHS breach log").exists()
+    assert (
+        login(cast.olivia)
+        .get(reverse("incident_hhs_log", args=["csv"]))
+        .content.decode("utf-8-sig")
+        .count("\n")
+        == 1
+    )  # another practice: the header only
