@@ -67,11 +67,11 @@ def incident_list(request):
 
 
 def _incident_form(request, incident: VendorIncident, *, title: str):
+    initial = {} if incident.pk else {"discovery_basis": request.practice.breach_clock_from}
+    if incident.vendor_id and not incident.pk:
+        initial["vendor"] = incident.vendor_id
     form = IncidentForm(
-        request.POST or None,
-        instance=incident,
-        organization=request.practice,
-        initial={"vendor": incident.vendor_id} if incident.vendor_id else None,
+        request.POST or None, instance=incident, organization=request.practice, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -353,3 +353,23 @@ def test_the_hhs_annual_log_lists_last_years_small_breaches(cast, login):
         .count("\n")
         == 1
     )  # another practice: the header only
+
+
+def test_the_practice_chooses_from_which_discovery_new_incidents_count(cast, vendor, login):
+    from tests.test_auth_security import practice_settings_data
+
+    admin = login(cast.alice)
+    page = admin.get(reverse("incident_create")).content.decode()
+    assert '<option value="vendor" selected>' in page  # the safe default
+    admin.post(
+        reverse("practice_settings"),
+        practice_settings_data(cast.practice, breach_clock_from="practice"),
+    )
+    cast.practice.refresh_from_db()
+    assert cast.practice.breach_clock_from == "practice"
+    page = admin.get(reverse("incident_create")).content.decode()
+    assert '<option value="practice" selected>' in page
+    # A settings form without the field keeps the choice.
+    admin.post(reverse("practice_settings"), practice_settings_data(cast.practice))
+    cast.practice.refresh_from_db()
+    assert cast.practice.breach_clock_from == "practice"
