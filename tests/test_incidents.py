@@ -373,3 +373,14 @@ def test_the_practice_chooses_from_which_discovery_new_incidents_count(cast, ven
     admin.post(reverse("practice_settings"), practice_settings_data(cast.practice))
     cast.practice.refresh_from_db()
     assert cast.practice.breach_clock_from == "practice"
+
+
+def test_the_dashboard_counts_the_breach_deadlines_the_work_queue_lists(cast, vendor, login):
+    today = cast.practice.today()
+    _incident(cast, vendor, vendor_discovered_on=today - timedelta(days=50),
+              vendor_notified_on=today - timedelta(days=45))  # fmt: skip
+    client = login(cast.bob)
+    figure = client.get(reverse("home")).context["p"].figures["breach_notices"]
+    assert figure.count == 1
+    queue = client.get(figure.url)
+    assert queue.context["total"] == 1 and "Notice to individuals due" in queue.text
