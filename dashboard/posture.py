@@ -165,6 +165,15 @@ def compute(practice: Organization, today: date) -> Posture:
             items, today, kind=params.get("kind", ""), overdue_only=True, ordered=False
         )
         figures[key] = Figure(key, label, _url("work_queue", params), len(rows))
+    # Open breach-notice deadlines (incidents/due.py): within their lead time or overdue, as the
+    # work queue lists them for that kind.
+    breach = {"kind": due.DueKind.INCIDENT}
+    figures["breach_notices"] = Figure(
+        "breach_notices",
+        "Breach-notice deadlines due soon or overdue",
+        _url("work_queue", breach),
+        len(due.queue(items, today, kind=due.DueKind.INCIDENT, ordered=False)),
+    )
 
     tier_rank = Case(
         *[When(tier=t, then=Value(r)) for t, r in TIER_RANK.items()],

@@ -67,6 +67,7 @@ def home(request):
             (figures.figures["reviews_overdue"], "reviews-overdue"),
             (figures.figures["evidence_stale"], "evidence-stale"),
             (figures.figures["critical_findings"], "critical-findings"),
+            (figures.figures["breach_notices"], "breach-notices"),
         ],
         "history": history[-14:],
         "tier_chart": tier_chart,

@@ -29,6 +29,7 @@ class DueKind(StrEnum):
     ACTION = "action"  # follow-up action
     ACCESS = "access_revocation"  # offboarding vendor: access to systems not yet revoked
     CERTIFICATE = "certificate"  # offboarding vendor: PHI disposition certificate missing
+    INCIDENT = "incident_notice"  # a breach-notification deadline (45 CFR 164.404-164.408)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ class PracticeForm(forms.ModelForm):
             "cost_per_record",
             "cost_per_record_year",
             "breach_notice_threshold_days",
+            "breach_clock_from",
             "require_mfa",
         ]
         help_texts = {
@@ -30,6 +31,9 @@ class PracticeForm(forms.ModelForm):
             "breach_notice_threshold_days": "A vendor's BAA allowing longer than this to report "
             "a breach is flagged. The law's 60 calendar days (164.410(b)) is an outer limit, and "
             "an agent's discovery may count as the practice's (164.404(a)(2)). Default 30.",
+            "breach_clock_from": "The default for each new incident: the 60 days of 164.404(b) "
+            "count from the vendor's discovery when the vendor is the practice's agent "
+            "(164.404(a)(2)).",
         }
 
     def __init__(self, *args, **kwargs):
@@ -39,6 +43,10 @@ class PracticeForm(forms.ModelForm):
         field.min_value, field.max_value = 1, 60
         field.widget.attrs.update(min=1, max=60)
         field.validators += [MinValueValidator(1), MaxValueValidator(60)]
+        self.fields["breach_clock_from"].required = False  # left empty: keep the current value
+
+    def clean_breach_clock_from(self):
+        return self.cleaned_data.get("breach_clock_from") or self.instance.breach_clock_from
 
     def clean_breach_notice_threshold_days(self):
         value = self.cleaned_data.get("breach_notice_threshold_days")

@@ -40,6 +40,17 @@ class Organization(models.Model):
     breach_notice_threshold_days = models.PositiveSmallIntegerField(
         "longest acceptable breach-notice window (calendar days)", default=30
     )
+    # From which discovery a vendor incident's notice clocks run (``incidents.clocks``): the
+    # vendor's, under the agency rule of 164.404(a)(2) (the earlier, safe date), or our own.
+    breach_clock_from = models.CharField(
+        "breach-notice clocks run from",
+        max_length=8,
+        choices=[
+            ("vendor", "The vendor's discovery (vendors are our agents: the safe default)"),
+            ("practice", "Our own discovery (counsel decided our vendors are not agents)"),
+        ],
+        default="vendor",
+    )
     require_mfa = models.BooleanField(
         "require two-factor authentication for every member", default=False
     )

@@ -63,10 +63,11 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     # The product, lowest layer first:
-    # dashboard, binder -> reminders, reader -> baas, diligence -> vendors -> oversight.
+    # dashboard, binder -> reminders, reader, incidents -> baas, diligence -> vendors -> oversight.
     "vendors",
     "diligence",
     "baas",
+    "incidents",
     "reader",
     "generator",
     "reminders",

@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("baas.urls")),
     path("", include("reader.urls")),
     path("", include("diligence.urls")),
+    path("", include("incidents.urls")),
     path("", include("reminders.urls")),
     path("", include("vendors.urls")),
 ]

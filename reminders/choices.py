@@ -13,6 +13,7 @@ class ReminderKind(models.TextChoices):
     ACTION = "action", "Follow-up action"
     ACCESS = "access_revocation", "Access revocation"
     CERTIFICATE = "certificate", "Disposition certificate"
+    INCIDENT = "incident_notice", "Breach notification deadline"
 
 
 class Stage(models.TextChoices):

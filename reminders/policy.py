@@ -30,7 +30,9 @@ The rules, in one place:
   to every admin (an admin who owns the item gets the escalation instead of the plain overdue).
 - **When**: a member who chose immediate emails gets each reminder at once; a digest member
   (the default) gets them in one email at the practice's digest hour, local time. Compliance
-  gaps and escalations cannot be muted: they are always sent at once.
+  gaps, escalations and breach-notification deadlines (``URGENT_KINDS``) cannot be muted: they
+  are always sent at once. Breach-notification deadlines warn 14, 7 and 1 days before and on
+  the day.
 - **Urgency** (digest grouping): overdue, escalated and gaps are "Overdue or urgent"; an
   advance warning at 7 days or less is "Due within a week"; the rest "Coming up".
 """
@@ -59,6 +61,9 @@ OVERDUE_AT_ONCE = frozenset({DueKind.COMPLIANCE_GAP, DueKind.BAA_EXPIRED})
 WARNING_ONLY = frozenset({DueKind.BAA_EXPIRY, DueKind.RENEWAL_NOTICE})
 # Stages no preference can hold back for a digest.
 UNMUTABLE = frozenset({Stage.GAP, Stage.ESCALATION})
+# Kinds always sent at once, whatever the member's preference: breach-notification deadlines
+# are legal and short (164.404(b): 60 days from discovery, often already running).
+URGENT_KINDS = frozenset({DueKind.INCIDENT})
 
 
 class Urgency(StrEnum):
@@ -136,6 +141,8 @@ def warning_thresholds(kind: str, rules: TierRules) -> tuple[int, ...]:
         values = (rules.due_soon_days, WEEK)
     elif kind == DueKind.ACTION:
         values = (WEEK, 0)
+    elif kind == DueKind.INCIDENT:
+        values = (14, WEEK, 1, 0)
     else:  # certificate, gap, expired: nothing before the date
         values = ()
     return tuple(sorted(set(values), reverse=True))
@@ -204,7 +211,9 @@ def plan_item(
         for member in recipients(item, stage, members, admins):
             if escalated and stage != Stage.ESCALATION and member.id in admin_ids:
                 continue  # the escalation already tells this admin
-            immediate = stage in UNMUTABLE or member.reminder_mode == IMMEDIATE
+            immediate = (
+                stage in UNMUTABLE or item.kind in URGENT_KINDS or member.reminder_mode == IMMEDIATE
+            )
             planned.append(
                 Planned(
                     item=item,

@@ -36,6 +36,7 @@ def make_item(
         DueKind.ACTION: "Follow-up action due",
         DueKind.ACCESS: "Revoke the vendor's access",
         DueKind.CERTIFICATE: "Disposition certificate missing",
+        DueKind.INCIDENT: "Notice to individuals due (45 CFR 164.404(b))",
     }
     return DueItem(
         organization_id=org_id,

@@ -25,6 +25,7 @@ from diligence.models import (
 )
 from generator.models import GeneratedAgreement
 from generator.services import baa_generate
+from incidents.models import VendorIncident
 from oversight.models import Invitation, Membership, Organization
 from reminders.models import Reminder
 from vendors.models import BusinessAssociate, Subcontractor, VendorContact
@@ -45,6 +46,7 @@ READ_VIEWS = {
     "evidence_download",
     "certificate_download",
     "baa_generated_docx",
+    "incident_detail",
 }
 # Pages a viewer may read but not submit: GET 200, POST 403.
 READ_WRITE_VIEWS = {"action_edit"}
@@ -56,6 +58,7 @@ WRITE_PAGES = {
     "vendor_import",
     "vendor_import_confirm",
     "binder_page",
+    "incident_create",
 }
 
 
@@ -96,6 +99,7 @@ def build_kwargs(name: str, route: str, practice) -> dict | None:
         ("our-baa/<int:pk>", lambda: GeneratedAgreement.objects.filter(organization=org)),
         ("actions/<int:pk>", lambda: FollowUpAction.objects.filter(organization=org)),
         ("reminders/<int:pk>", lambda: Reminder.objects.filter(organization=org)),
+        ("incidents/<int:pk>", lambda: VendorIncident.objects.filter(organization=org)),
         ("binder/<int:pk>", lambda: BinderExport.objects.filter(organization=org)),
         ("practice/members/<int:pk>", lambda: Membership.objects.filter(organization=org)),
         ("practice/invitations/<int:pk>", lambda: Invitation.objects.filter(organization=org)),
@@ -131,6 +135,7 @@ def fingerprint() -> str:
     labels = {
         "oversight", "vendors", "baas", "diligence", "reminders", "binder", "dashboard", "reader",
         "generator",
+        "incidents",
     }  # fmt: skip
     for model in sorted(apps.get_models(), key=lambda m: m._meta.db_table):
         if model._meta.app_label not in labels or model._meta.model_name == "auditevent":
