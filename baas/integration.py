@@ -244,7 +244,8 @@ def baa_due_items(org_ids, today: date, rules: dict):
             and expires_on >= today
         ):
             items.append(renewal)
-    # Compliance gaps: engaged vendors with PHI and no signed, current BAA.
+    # Compliance gaps: engaged vendors that need a BAA (PHI, or system access) and have no
+    # signed, current one.
     gaps = with_coverage_end(
         BusinessAssociate.objects.filter(
             organization_id__in=org_ids,
