@@ -235,7 +235,11 @@ class ReviewForm(forms.ModelForm):
             note = f"Continued with overdue follow-up actions: {reason}"
             cleaned["notes"] = "\n".join(x for x in (cleaned.get("notes", "").strip(), note) if x)
         seen = cleaned.get("last_review")
-        if seen is not None and (seen or None) != facts.last_review_id:
+        if (
+            seen is not None
+            and facts.last_review_id is not None
+            and (seen or None) != facts.last_review_id
+        ):
             other = VendorReview.objects.select_related("reviewer__user").get(
                 pk=facts.last_review_id
             )

@@ -91,16 +91,17 @@ def reader_start(request, pk: int):
 @member_required
 def reader_decide(request, pk: int):
     agreement = get_rw_for_member(request, BusinessAssociateAgreement, pk=pk)
+    raw = request.POST.get("reading", "")
     reading = get_for_member(
         request,
         DocumentReading.objects.filter(agreement=agreement),
-        pk=request.POST.get("reading") or 0,
+        pk=int(raw) if raw.isdecimal() and raw.isascii() else 0,
     )
     action = request.POST.get("action", "")
     pending = list(
         reading.proposals.filter(status=ProposalStatus.PENDING).values_list("pk", flat=True)
     )
-    chosen = [int(x) for x in request.POST.getlist("proposal") if x.isdigit()]
+    chosen = [int(x) for x in request.POST.getlist("proposal") if x.isdecimal() and x.isascii()]
     accept = pending if action == "accept_all" else chosen if action == "accept" else []
     reject = pending if action == "reject_all" else chosen if action == "reject" else []
     if not accept and not reject:

@@ -442,6 +442,17 @@ def test_a_review_recorded_meanwhile_is_not_silently_doubled(cast, login, vendor
     assert VendorReview.objects.filter(vendor=vendor).count() == 2
 
 
+def test_a_forged_last_review_on_a_never_reviewed_vendor_is_not_a_500(cast, login, vendor):
+    today = cast.practice.today().isoformat()
+    url = reverse("review_create", args=[vendor.pk])
+    bob = login(cast.bob)
+    form = bob.get(url).context["form"]
+    data = form_data(form, reviewed_on=today, outcome="continue", last_review="5")
+    response = bob.post(url, data)
+    assert response.status_code in (200, 302)
+    assert "after you opened this form" not in response.content.decode()
+
+
 # --- times say their zone, the practice's ------------------------------------------------------
 
 

@@ -217,3 +217,21 @@ def test_a_viewer_sees_proposals_but_cannot_confirm(cast, login, agreement):
         client.post(reverse("reader_start", args=[agreement.pk]), {"text": "x"}).status_code == 403
     )
     assert BusinessAssociateAgreement.objects.get(pk=agreement.pk).breach_notice_days is None
+
+
+def test_malformed_reading_and_proposal_ids_answer_404_or_a_message_not_500(
+    cast, login, agreement
+):
+    reading = _read(agreement, cast.bob.user)
+    client = login(cast.bob)
+    url = reverse("reader_decide", args=[agreement.pk])
+    assert client.post(url, {"reading": "abc", "action": "accept_all"}).status_code == 404
+    assert client.post(url, {"reading": "²", "action": "accept_all"}).status_code == 404
+    response = client.post(
+        url, {"reading": reading.pk, "action": "accept", "proposal": ["²", "x"]}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Tick the proposals to accept or reject" in response.content.decode()
+    assert (
+        reading.proposals.filter(status=ProposalStatus.PENDING).count() == reading.proposals.count()
+    )
