@@ -219,9 +219,7 @@ def test_a_viewer_sees_proposals_but_cannot_confirm(cast, login, agreement):
     assert BusinessAssociateAgreement.objects.get(pk=agreement.pk).breach_notice_days is None
 
 
-def test_malformed_reading_and_proposal_ids_answer_404_or_a_message_not_500(
-    cast, login, agreement
-):
+def test_malformed_reading_and_proposal_ids_answer_404_or_a_message_not_500(cast, login, agreement):
     reading = _read(agreement, cast.bob.user)
     client = login(cast.bob)
     url = reverse("reader_decide", args=[agreement.pk])
