@@ -87,14 +87,18 @@ def baa_panel(request, vendor) -> dict:
         determined_not_ba=vendor.determined_not_ba,
         baa_deficient=vendor.baa_deficient,
     )
-    gap_opened = None
+    gap_opened = gap_title = None
     if status == BaaStatus.GAP:
-        annotated = with_coverage_end(BusinessAssociate.objects.filter(pk=vendor.pk)).get()
-        annotated.organization = organization
-        gap_opened = vendor_gap_since(annotated, today)
+        row = (
+            with_coverage_end(BusinessAssociate.objects.filter(pk=vendor.pk))
+            .values(*GAP_FIELDS)
+            .get()
+        )
+        gap_opened, gap_title = gap_date_and_title(row, today)
     return {
         "template": "baas/_vendor_panel.html",
         "gap_since": gap_opened,
+        "gap_title": gap_title,
         "order": 10,
         "baa_status": status,
         "baa_status_label": BaaStatus(status).label,
@@ -120,15 +124,44 @@ def with_coverage_end(vendors):
     )
 
 
-def vendor_gap_since(vendor, today: date) -> date:
-    """The day the gap of a vendor annotated by ``with_coverage_end`` opened."""
-    return gap_since(
-        phi_access_began=vendor.phi_access_began,
-        added_on=timezone.localdate(vendor.created_at, timezone=vendor.organization.tzinfo),
-        last_expiry=vendor.last_expiry,
-        last_termination=vendor.last_termination,
+GAP_FIELDS = (
+    "id",
+    "organization_id",
+    "organization__timezone",
+    "name",
+    "tier",
+    "owner_id",
+    "handles_phi",
+    "phi_access_began",
+    "created_at",
+    "last_expiry",
+    "last_termination",
+)
+
+
+def gap_date_and_title(row: dict, today: date) -> tuple[date, str]:
+    """The date and title of a vendor's compliance gap, from a ``with_coverage_end`` row with
+    ``GAP_FIELDS``: one definition for the work queue, reminders, calendar and vendor page.
+    Before PHI flows it counts down to the planned access date; after, it is dated from the day
+    the gap opened (``vendors.baa_status.gap_since``)."""
+    added_on = timezone.localdate(row["created_at"], ZoneInfo(row["organization__timezone"]))
+    began = row["phi_access_began"] or added_on
+    if began > today:
+        return (
+            began,
+            f"BAA must be signed before PHI is shared (access planned for {began:%Y-%m-%d})",
+        )
+    opened = gap_since(
+        phi_access_began=row["phi_access_began"],
+        added_on=added_on,
+        last_expiry=row["last_expiry"],
+        last_termination=row["last_termination"],
         today=today,
     )
+    if row["handles_phi"]:
+        return opened, "PHI shared without a signed, current BAA"
+    # An MSP: remote or privileged access to the practice's systems, no PHI box.
+    return opened, "Remote or privileged access without a signed, current BAA"
 
 
 def _first_warning(rules: dict, org_id: int, tier: str) -> int:
@@ -255,45 +288,15 @@ def baa_due_items(org_ids, today: date, rules: dict):
         )
         .exclude(baa_state=BaaState.SIGNED, baa_expires_on__isnull=True)
         .exclude(baa_state=BaaState.SIGNED, baa_expires_on__gte=today)
-    ).values(
-        "id",
-        "organization_id",
-        "organization__timezone",
-        "name",
-        "tier",
-        "owner_id",
-        "handles_phi",
-        "phi_access_began",
-        "created_at",
-        "last_expiry",
-        "last_termination",
-    )
+    ).values(*GAP_FIELDS)
     create_url = reverse("agreement_create") + "?vendor={}"
     for vendor in gaps:
-        zone = ZoneInfo(vendor["organization__timezone"])
-        began = vendor["phi_access_began"] or timezone.localdate(vendor["created_at"], zone)
-        # Before PHI flows, the item counts down to the planned access date.
-        if began > today:
-            title = f"BAA must be signed before PHI is shared (access planned for {began:%Y-%m-%d})"
-            opened = began
-        else:
-            opened = gap_since(
-                phi_access_began=vendor["phi_access_began"],
-                added_on=timezone.localdate(vendor["created_at"], zone),
-                last_expiry=vendor["last_expiry"],
-                last_termination=vendor["last_termination"],
-                today=today,
-            )
-            if vendor["handles_phi"]:
-                title = "PHI shared without a signed, current BAA"
-            else:  # an MSP: remote or privileged access to the practice's systems
-                title = "Remote or privileged access without a signed, current BAA"
+        opened, title = gap_date_and_title(vendor, today)
         items.append(
             due.DueItem(
                 organization_id=vendor["organization_id"],
                 kind=due.DueKind.COMPLIANCE_GAP,
                 key=f"gap:vendor:{vendor['id']}",
-                # Counting down to planned access; else dated from the day the gap opened.
                 due_date=opened,
                 vendor_id=vendor["id"],
                 vendor_name=vendor["name"],

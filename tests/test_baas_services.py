@@ -472,3 +472,17 @@ def test_the_gap_email_before_phi_flows_does_not_say_phi_is_shared(cast):
     for text in (message.body, html):
         assert "No PHI may be shared with this vendor before a BAA is signed" in text
         assert "handles PHI without" not in text
+
+
+def test_the_vendor_page_counts_down_like_the_work_queue_before_phi_flows(cast, login):
+    from django.urls import reverse
+
+    planned = cast.practice.today() + timedelta(days=10)
+    vendor = VendorFactory(
+        organization=cast.practice, status="onboarding", phi_access_began=planned
+    )
+    page = login(cast.bob).get(reverse("vendor_detail", args=[vendor.pk])).content.decode()
+    assert (
+        f"BAA must be signed before PHI is shared (access planned for {planned:%Y-%m-%d})" in page
+    )
+    assert f"since {planned:%Y-%m-%d}" not in page
