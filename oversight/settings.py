@@ -212,6 +212,8 @@ SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=9
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# ISO dates, and times with their zone everywhere, the Django admin included.
+FORMAT_MODULE_PATH = ["oversight.formats"]
 USE_I18N = True
 USE_TZ = True
 
