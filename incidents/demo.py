@@ -8,7 +8,7 @@ from oversight.demo import DemoPractice
 from vendors.models import BusinessAssociate
 
 from . import services
-from .choices import Conclusion, IncidentStatus, NoticeKind, NoticeMethod
+from .choices import Conclusion, NoticeKind, NoticeMethod
 from .models import IncidentNotice, VendorIncident
 
 
@@ -36,12 +36,16 @@ def seed(demo: DemoPractice) -> None:
             phi_categories=["demographic", "insurance", "clinical"],
             individuals_affected=640,
             states={"NY": 560, "NJ": 80},
-            status=IncidentStatus.ASSESSED,
+            breach_started_on=today - timedelta(days=42),
+            breach_ended_on=today - timedelta(days=40),
             factor_nature="Names, dates of birth, member numbers and diagnosis codes.",
             factor_recipient="Unknown external actor.",
             factor_acquired="Mailbox access logs show attachments were opened.",
             factor_mitigation="Password reset, MFA enforced; no evidence of further use.",
             conclusion=Conclusion.BREACH,
+            # Concluded four weeks ago: the vendor's next review is brought forward to two
+            # days from now (``clocks.review_proposed_by``).
+            assessed_on=today - timedelta(days=28),
         ),
         actor=actor,
     )
@@ -67,9 +71,9 @@ def seed(demo: DemoPractice) -> None:
                 description="An engineer's laptop was stolen from a car.",
                 phi_categories=["demographic"],
                 individuals_affected=None,
-                status=IncidentStatus.CLOSED,
                 phi_secured=True,
                 secured_how="BitLocker full-disk encryption (AES-256), key not on the device.",
             ),
             actor=actor,
+            close=True,
         )

@@ -47,6 +47,13 @@ class VendorIncident(TenantModel):
         default=DiscoveryBasis.VENDOR,
         help_text="164.404(a)(2): an agent's discovery is the practice's.",
     )
+    # The HHS breach portal asks for the breach's own dates, apart from its discovery.
+    breach_started_on = models.DateField(
+        "the breach began on", null=True, blank=True, help_text="Empty: not known yet."
+    )
+    breach_ended_on = models.DateField(
+        "the breach ended on", null=True, blank=True, help_text="Empty: ongoing or not known."
+    )
     description = models.TextField("what happened", help_text=NO_IDENTIFIERS)
     phi_categories = models.JSONField("PHI involved", default=list, blank=True)
     individuals_affected = models.PositiveIntegerField(
@@ -85,6 +92,12 @@ class VendorIncident(TenantModel):
     conclusion = models.CharField(
         max_length=16, choices=Conclusion.choices, default=Conclusion.PENDING
     )
+    assessed_on = models.DateField(
+        "assessment concluded on",
+        null=True,
+        blank=True,
+        help_text="Empty: the day the conclusion is recorded.",
+    )
     exception = models.CharField(
         "exception (164.402(1))", max_length=16, choices=BreachException.choices, blank=True
     )
@@ -118,6 +131,13 @@ class VendorIncident(TenantModel):
                 | Q(vendor_notified_on__gte=F("vendor_discovered_on")),
                 name="incident_notified_after_discovery",
                 violation_error_message="The vendor cannot notify us before it discovered it.",
+            ),
+            models.CheckConstraint(
+                condition=Q(breach_ended_on__isnull=True)
+                | Q(breach_started_on__isnull=True)
+                | Q(breach_ended_on__gte=F("breach_started_on")),
+                name="incident_breach_ends_after_it_began",
+                violation_error_message="A breach cannot end before it began.",
             ),
             models.CheckConstraint(
                 condition=Q(law_enforcement_until__isnull=True)

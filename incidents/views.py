@@ -75,7 +75,11 @@ def _incident_form(request, incident: VendorIncident, *, title: str):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.incident_save(incident=form.save(commit=False), actor=request.user)
+            saved = services.incident_save(
+                incident=form.save(commit=False),
+                actor=request.user,
+                close=form.cleaned_data["close"],
+            )
         except ValidationError as error:
             _errors_to_form(error, form)
         else:
