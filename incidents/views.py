@@ -157,6 +157,8 @@ def notice_create(request, pk: int):
 # The fields the HHS breach portal asks for that the record holds (164.408(c) annual log).
 HHS_LOG_COLUMNS = [
     ("business_associate", lambda i, f: i.vendor.name),
+    ("breach_start_date", lambda i, f: i.breach_started_on),
+    ("breach_end_date", lambda i, f: i.breach_ended_on),
     ("date_of_discovery", lambda i, f: clocks.discovery_date(f).isoformat()),
     ("vendor_discovered_on", lambda i, f: i.vendor_discovered_on.isoformat()),
     ("individuals_affected", lambda i, f: i.individuals_affected),

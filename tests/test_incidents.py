@@ -329,7 +329,14 @@ def test_the_hhs_annual_log_lists_last_years_small_breaches(cast, login):
     last_year = today.replace(year=today.year - 1, month=6, day=15)
     vendor = VendorFactory(organization=cast.practice, name="ClaimPath Billing")
     for title, count, extra in (
-        ("Small breach", 120, {}),
+        (
+            "Small breach",
+            120,
+            {
+                "breach_started_on": last_year - timedelta(days=3),
+                "breach_ended_on": last_year - timedelta(days=1),
+            },
+        ),
         ("Big breach", 600, {}),
         ("Not a breach", 40, {"phi_secured": True, "secured_how": "AES-256 disk encryption"}),
     ):
@@ -345,6 +352,9 @@ def test_the_hhs_annual_log_lists_last_years_small_breaches(cast, login):
         ("ClaimPath Billing", "120")
     ]
     assert rows[0]["date_of_discovery"] == last_year.isoformat()
+    # The portal asks for the breach's own dates, apart from its discovery.
+    assert rows[0]["breach_start_date"] == (last_year - timedelta(days=3)).isoformat()
+    assert rows[0]["breach_end_date"] == (last_year - timedelta(days=1)).isoformat()
     assert AuditEvent.objects.filter(object_repr__contains="HHS breach log").exists()
     assert (
         login(cast.olivia)
