@@ -1,9 +1,8 @@
 """Per-vendor binder sections from the apps above vendors, as they stood on the as-of date:
 the BAA file (every version, terms, provision checklist with cites, findings, amendments,
 documents), the oversight program (diligence with controls and evidence, reviews, follow-up
-actions, offboarding), the incidents (assessment, clocks, notices) and the reminders sent.
-Each collector runs a bounded number of queries for the whole practice (``binder/asof.py``
-reads the history tables)."""
+actions, offboarding) and the reminders sent. Each collector runs a bounded number of queries
+for the whole practice (``binder/asof.py`` reads the history tables)."""
 
 from django.db.models import prefetch_related_objects
 

@@ -118,6 +118,7 @@ def test_anonymous_is_sent_to_sign_in(client, cast, vendor):
         reverse("incident_edit", args=[incident.pk]),
         reverse("incident_notice_create", args=[incident.pk]),
         reverse("incident_create_for_vendor", args=[vendor.pk]),
+        reverse("incident_hhs_log", args=["csv"]),
     ):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
