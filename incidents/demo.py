@@ -33,6 +33,8 @@ def seed(demo: DemoPractice) -> None:
             practice_discovered_on=today - timedelta(days=33),
             description="A billing specialist's mailbox was accessed for two days; claim "
             "attachments were in it.",
+            breach_types=["hacking"],
+            locations=["email"],
             phi_categories=["demographic", "insurance", "clinical"],
             individuals_affected=640,
             states={"NY": 560, "NJ": 80},
@@ -69,6 +71,8 @@ def seed(demo: DemoPractice) -> None:
                 vendor_notified_on=today - timedelta(days=118),
                 practice_discovered_on=today - timedelta(days=118),
                 description="An engineer's laptop was stolen from a car.",
+                breach_types=["theft"],
+                locations=["laptop"],
                 phi_categories=["demographic"],
                 individuals_affected=None,
                 phi_secured=True,

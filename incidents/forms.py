@@ -4,7 +4,7 @@ from django import forms
 
 from vendors.models import BusinessAssociate
 
-from .choices import IncidentStatus, PhiCategory
+from .choices import BreachLocation, BreachType, IncidentStatus, PhiCategory
 from .models import NO_IDENTIFIERS, IncidentNotice, VendorIncident
 from .services import incident_errors
 
@@ -49,6 +49,20 @@ class IncidentForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Categories only. " + NO_IDENTIFIERS,
     )
+    breach_types = forms.MultipleChoiceField(
+        label="Type of breach",
+        choices=BreachType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="As the HHS breach portal asks.",
+    )
+    locations = forms.MultipleChoiceField(
+        label="Location of the information",
+        choices=BreachLocation.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="As the HHS breach portal asks.",
+    )
     states = StatesField(
         label="Residents affected by state",
         required=False,
@@ -74,6 +88,8 @@ class IncidentForm(forms.ModelForm):
             "breach_started_on",
             "breach_ended_on",
             "description",
+            "breach_types",
+            "locations",
             "phi_categories",
             "individuals_affected",
             "states",

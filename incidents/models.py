@@ -11,6 +11,8 @@ from vendors.models import BusinessAssociate
 from . import clocks
 from .choices import (
     BreachException,
+    BreachLocation,
+    BreachType,
     Conclusion,
     DiscoveryBasis,
     IncidentStatus,
@@ -20,6 +22,11 @@ from .choices import (
 )
 
 NO_IDENTIFIERS = "No patient names or identifiers: categories and counts only."
+
+
+def _labels(choices, keys) -> list[str]:
+    labels = dict(choices.choices)
+    return [labels.get(key, key) for key in keys or []]
 
 
 class VendorIncident(TenantModel):
@@ -56,6 +63,9 @@ class VendorIncident(TenantModel):
     )
     description = models.TextField("what happened", help_text=NO_IDENTIFIERS)
     phi_categories = models.JSONField("PHI involved", default=list, blank=True)
+    # The HHS breach portal's "type of breach" and "location of breached information".
+    breach_types = models.JSONField("type of breach", default=list, blank=True)
+    locations = models.JSONField("location of the information", default=list, blank=True)
     individuals_affected = models.PositiveIntegerField(
         "individuals affected", null=True, blank=True, help_text="Empty while not known."
     )
@@ -153,8 +163,15 @@ class VendorIncident(TenantModel):
 
     @property
     def phi_category_labels(self) -> list[str]:
-        labels = dict(PhiCategory.choices)
-        return [labels.get(key, key) for key in self.phi_categories or []]
+        return _labels(PhiCategory, self.phi_categories)
+
+    @property
+    def breach_type_labels(self) -> list[str]:
+        return _labels(BreachType, self.breach_types)
+
+    @property
+    def location_labels(self) -> list[str]:
+        return _labels(BreachLocation, self.locations)
 
     def facts(self, notices=None) -> clocks.IncidentFacts:
         """The record as the clocks read it. ``notices``: the incident's notices if already

@@ -250,3 +250,24 @@ def test_the_work_queue_filters_breach_notice_deadlines(cast, vendor, login):
     assert '<option value="incident_notice" selected>Breach-notice deadlines</option>' in page
     assert "Notice to individuals due" in page
     assert response.context["kind"] == "incident_notice"
+
+
+def test_the_breach_dates_type_and_location_are_recorded_and_shown(cast, vendor, login):
+    today = cast.practice.today()
+    client = login(cast.bob)
+    data = _form_data(
+        vendor,
+        today,
+        breach_started_on=(today - timedelta(days=9)).isoformat(),
+        breach_ended_on=(today - timedelta(days=6)).isoformat(),
+        breach_types=["hacking"],
+        locations=["server", "email"],
+    )
+    response = client.post(reverse("incident_create"), data)
+    assert response.status_code == 302
+    incident = VendorIncident.objects.get()
+    assert incident.locations == ["server", "email"]
+    page = client.get(response["Location"]).content.decode()
+    began, ended = today - timedelta(days=9), today - timedelta(days=6)
+    assert f"began {began:%Y-%m-%d}; ended {ended:%Y-%m-%d}" in page
+    assert "Hacking/IT incident / Network server; Email" in page

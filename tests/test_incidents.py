@@ -336,6 +336,8 @@ def test_the_hhs_annual_log_lists_last_years_small_breaches(cast, login):
             {
                 "breach_started_on": last_year - timedelta(days=3),
                 "breach_ended_on": last_year - timedelta(days=1),
+                "breach_types": ["unauthorized"],
+                "locations": ["email", "server"],
             },
         ),
         ("Big breach", 600, {}),
@@ -356,6 +358,9 @@ def test_the_hhs_annual_log_lists_last_years_small_breaches(cast, login):
     # The portal asks for the breach's own dates, apart from its discovery.
     assert rows[0]["breach_start_date"] == (last_year - timedelta(days=3)).isoformat()
     assert rows[0]["breach_end_date"] == (last_year - timedelta(days=1)).isoformat()
+    assert rows[0]["type_of_breach"] == "Unauthorized access/disclosure"
+    assert rows[0]["location_of_breached_information"] == "Email; Network server"
+    assert rows[0]["substitute_notice"] == "no"
     assert AuditEvent.objects.filter(object_repr__contains="HHS breach log").exists()
     assert (
         login(cast.olivia)
