@@ -201,6 +201,11 @@ class ReviewForm(forms.ModelForm):
         self.initial["baa_current"] = facts.baa_current
         self.initial["evidence_current"] = facts.evidence_current
         self.initial["last_review"] = facts.last_review_id or 0
+        if facts.since_last_review:
+            self.initial["incidents_since_last"] = True
+            self.fields["incidents_since_last"].help_text = "On record: " + "; ".join(
+                i.text for i in facts.since_last_review
+            )
         self.fields["baa_current"].help_text = f"On record: {facts.baa_label}."
         self.fields["evidence_current"].help_text = f"On record: {facts.evidence_detail}."
         if facts.overdue_actions:

@@ -2,7 +2,7 @@
 history tables record who changed what."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -18,7 +18,7 @@ from vendors.choices import RelationshipStatus
 from vendors.models import BusinessAssociate, TierChange
 from vendors.services import vendor_save
 
-from . import schedule
+from . import review_inputs, schedule
 from .choices import ActionStatus, DiligenceKind, Disposition, ReviewOutcome
 from .models import (
     ControlAnswer,
@@ -76,10 +76,14 @@ def vendor_facts(vendor: BusinessAssociate, evidence=()) -> schedule.VendorFacts
 
 
 def schedule_refresh(*, vendor: BusinessAssociate, rules=None) -> VendorSchedule:
-    """Recompute and store the vendor's next review due date from the current policy."""
+    """Recompute and store the vendor's next review due date from the current policy and the
+    events since the last review that ask for one earlier (``review_inputs``)."""
     if rules is None:
         rules = rules_for([vendor.organization_id])[vendor.organization_id][vendor.tier]
     facts = vendor_facts(vendor)
+    requested = review_inputs.review_requested_by(review_inputs.since(vendor, facts.last_review_on))
+    if requested is not None:
+        facts = replace(facts, review_requested_by=requested)
     due = schedule.next_review_due(facts, rules)
     row, _ = VendorSchedule.objects.update_or_create(
         vendor=vendor,
@@ -336,12 +340,16 @@ class ReviewRecordFacts:
     evidence_detail: str
     overdue_actions: tuple
     last_review_id: int | None
+    # Findings of other apps since the last review (``review_inputs``: e.g. a late breach
+    # report or a breach at the vendor).
+    since_last_review: tuple = ()
 
 
 def review_record_facts(vendor: BusinessAssociate) -> ReviewRecordFacts:
     """The BAA status (``vendors.baa_status``, the inventory's definition), the evidence state
     (``schedule``: only the newest record of each kind, stale after its validity), the open
-    follow-up actions past their date and the last review recorded. Four small queries."""
+    follow-up actions past their date, the last review recorded and what the registered apps
+    found since (``review_inputs``). Five small queries + the providers'."""
     organization = vendor.organization
     today = practice_today(organization)
     rules = rules_for([organization.pk])[organization.pk][vendor.tier]
@@ -380,6 +388,7 @@ def review_record_facts(vendor: BusinessAssociate) -> ReviewRecordFacts:
         ).order_by("due_on")
     )
     last = VendorReview.objects.filter(vendor=vendor).order_by("-id").values_list("id", flat=True)
+    last_on = VendorReview.objects.filter(vendor=vendor).aggregate(last=Max("reviewed_on"))["last"]
     return ReviewRecordFacts(
         baa_current=status in (BaaStatus.CURRENT, BaaStatus.EXPIRING),
         baa_label=label,
@@ -387,6 +396,7 @@ def review_record_facts(vendor: BusinessAssociate) -> ReviewRecordFacts:
         evidence_detail=detail,
         overdue_actions=overdue,
         last_review_id=last.first(),
+        since_last_review=tuple(review_inputs.since(vendor, last_on)),
     )
 
 

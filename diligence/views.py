@@ -349,6 +349,7 @@ KIND_LABELS = [
     (due.DueKind.ACTION, "Follow-up actions"),
     (due.DueKind.ACCESS, "Access revocations"),
     (due.DueKind.CERTIFICATE, "Disposition certificates"),
+    (due.DueKind.INCIDENT, "Breach-notice deadlines"),
 ]
 
 
