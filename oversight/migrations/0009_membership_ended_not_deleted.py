@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('oversight', '0007_breach_clock_from'),
+        ('oversight', '0008_private_link_audit_action'),
     ]
 
     operations = [
