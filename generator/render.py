@@ -36,3 +36,11 @@ def to_pdf(doc: Document) -> bytes:
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     html = render_to_string("generator/agreement_pdf.html", {"doc": doc})
     return HTML(string=html).write_pdf()
+
+
+def memo_pdf(context: dict) -> bytes:
+    """The one-page negotiation memo (``comparison.py``'s differences) as PDF."""
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    return HTML(string=render_to_string("generator/memo_pdf.html", context)).write_pdf()

@@ -46,6 +46,7 @@ READ_VIEWS = {
     "evidence_download",
     "certificate_download",
     "baa_generated_docx",
+    "baa_comparison_memo",
     "incident_detail",
 }
 # Pages a viewer may read but not submit: GET 200, POST 403.

@@ -1,0 +1,15 @@
+from django import template
+
+from generator.views import compares, comparison_for
+
+register = template.Library()
+
+
+@register.inclusion_tag("generator/_comparison.html", takes_context=True)
+def comparison_panel(context):
+    """Where the vendor's BAA differs from the standard, on the agreement page
+    (``{% comparison_panel %}``; ``baas`` does not import the generator)."""
+    agreement = context["agreement"]
+    if not compares(agreement):
+        return {"shown": False}
+    return {"shown": True, "agreement": agreement, "comparison": comparison_for(agreement)}
