@@ -78,17 +78,22 @@ def generate(request, pk: int):
     return redirect(generated.agreement.get_absolute_url())
 
 
-@member_required
-def docx_download(request, pk: int):
-    """The generated version as DOCX (for redlining), written from the positions it used."""
-    generated = get_for_member(request, GeneratedAgreement.objects.select_related("vendor"), pk=pk)
+def generated_document(generated: GeneratedAgreement, practice_name: str) -> template.Document:
+    """The clauses of a generated version, written from the positions it used."""
     values = dict(generated.positions)
     for name in ("indemnification_covers", "carve_outs"):
         values[name] = tuple(values.get(name) or ())
     for name in ("cap_amount", "insurance_amount"):
         if values.get(name) is not None:
             values[name] = Decimal(values[name])
-    doc = template.clauses(request.practice.name, generated.vendor.name, Positions(**values))
+    return template.clauses(practice_name, generated.vendor.name, Positions(**values))
+
+
+@member_required
+def docx_download(request, pk: int):
+    """The generated version as DOCX (for redlining), written from the positions it used."""
+    generated = get_for_member(request, GeneratedAgreement.objects.select_related("vendor"), pk=pk)
+    doc = generated_document(generated, request.practice.name)
     response = HttpResponse(rendering.to_docx(doc), content_type=DOCX)
     name = f"baa-{slugify(generated.vendor.name)[:40] or 'vendor'}-v{generated.version}.docx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

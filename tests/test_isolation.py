@@ -31,7 +31,18 @@ from reminders.models import Reminder
 from vendors.models import BusinessAssociate, Subcontractor, VendorContact
 
 # Patterns anyone may open (they carry their own secret or are the sign-in machinery).
-PUBLIC = {"healthz", "favicon", "calendar_feed", "invitation_accept", "session_keepalive"}
+PUBLIC = {
+    "healthz",
+    "favicon",
+    "calendar_feed",
+    "invitation_accept",
+    "session_keepalive",
+    # The vendor's signatory, through a private link (``portal.links``; tests in
+    # tests/test_generator_signature.py).
+    "sign_page",
+    "sign_document",
+    "sign_signed_copy",
+}
 SKIP_PREFIXES = ("admin/", "accounts/")
 
 # Views with an identifier that a read-only member may open (a POST to them changes nothing:

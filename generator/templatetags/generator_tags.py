@@ -1,5 +1,6 @@
 from django import template
 
+from generator.signing_views import signature_context
 from generator.views import compares, comparison_for
 
 register = template.Library()
@@ -13,3 +14,11 @@ def comparison_panel(context):
     if not compares(agreement):
         return {"shown": False}
     return {"shown": True, "agreement": agreement, "comparison": comparison_for(agreement)}
+
+
+@register.inclusion_tag("generator/_signature.html", takes_context=True)
+def signature_panel(context):
+    """Send a generated agreement for signature, follow it, countersign it."""
+    request = context["request"]
+    panel = signature_context(request, context["agreement"])
+    return {"panel": panel, "csrf_token": context.get("csrf_token")}
