@@ -89,7 +89,8 @@ def sign_page(request, token: str):
     }
     response = render(request, "generator/sign.html", context, status=400 if errors else 200)
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token stays out of other sites' Referer (no-referrer would make the form's Origin null).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
