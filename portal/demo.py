@@ -56,9 +56,7 @@ def seed(demo: DemoPractice) -> None:
             "comment": "Two legacy shared admin accounts are being retired this quarter.",
         }
         answers["msp_session_logging"] = {"answer": "no", "comment": ""}
-        services.answers_save(
-            request=request, answers=answers, breach_contact={"confirmed": True}
-        )
+        services.answers_save(request=request, answers=answers, breach_contact={"confirmed": True})
         services.file_add(
             request=request,
             upload=_pdf("northwind-cyber-insurance-certificate.pdf"),
