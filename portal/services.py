@@ -325,6 +325,7 @@ def shortfalls(request: QuestionnaireRequest, answers: dict) -> list[dict]:
                 {
                     "question": question,
                     "answer": answer,
+                    "answer_label": Answer(answer).label if answer else "No answer",
                     "severity": findings.get(question.get("control") or ""),
                 }
             )
