@@ -6,7 +6,7 @@ from diligence.choices import DiligenceKind, DiligenceOutcome
 from oversight.models import Membership
 from vendors.models import VendorContact
 
-from . import library
+from . import library, services
 from .models import PracticeQuestionnaire
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -92,8 +92,11 @@ class RequestForm(forms.Form):
 
     def clean_due_on(self):
         due_on = self.cleaned_data["due_on"]
-        if due_on < self.vendor.organization.today():
+        today = self.vendor.organization.today()
+        if due_on < today:
             raise forms.ValidationError("The due date cannot be in the past.")
+        if due_on > today + timedelta(days=services.LONGEST_DUE_DAYS):
+            raise forms.ValidationError("The due date must be within a year.")
         return due_on
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -32,6 +33,8 @@ EVIDENCE_TYPES = (PDF, IMAGES, OFFICE)
 # The link stays open this long after the due date, so a late vendor can still answer while
 # the reminders chase it; returned requests get at least this long again.
 LINK_GRACE_DAYS = 14
+# A request is due within a year at most (a questionnaire, not a standing link).
+LONGEST_DUE_DAYS = 366
 # A follow-up action proposed from a shortfall is due this many days after acceptance.
 FOLLOW_UP_DAYS = 30
 
@@ -138,6 +141,8 @@ def request_send(
         raise ValidationError({"contact": "This contact has no email address or has ended."})
     if due_on < organization.today():
         raise ValidationError({"due_on": "The due date cannot be in the past."})
+    if due_on > organization.today() + timedelta(days=LONGEST_DUE_DAYS):
+        raise ValidationError({"due_on": "The due date must be within a year."})
     if not questions:
         raise ValidationError({"questionnaire": "The questionnaire has no questions."})
     unknown = set(evidence_requested) - {str(k) for k in library.EVIDENCE_KINDS}
@@ -263,6 +268,11 @@ def submit_errors(request: QuestionnaireRequest, *, name: str, title: str) -> di
         errors["breach_contact"] = (
             "Confirm the breach-notification contact, or give the right name and email."
         )
+    if request.breach_contact_email:
+        try:
+            validate_email(request.breach_contact_email)
+        except ValidationError:
+            errors["breach_contact"] = "Enter a valid email address for the breach contact."
     if not name.strip():
         errors["submitted_by_name"] = "Enter your name."
     if not title.strip():

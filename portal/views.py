@@ -276,19 +276,21 @@ def _request_of(link) -> QuestionnaireRequest:
     return req
 
 
+def _field(post, name: str, limit: int) -> str:
+    """A posted text, without NUL characters (PostgreSQL refuses them) and bounded."""
+    return post.get(name, "").replace("\x00", "")[:limit]
+
+
 def _posted(req, post) -> tuple[dict, dict]:
     answers = {
-        q["key"]: {
-            "answer": post.get(f"a_{q['key']}", ""),
-            "comment": post.get(f"c_{q['key']}", ""),
-        }
-        for q in req.questions
+        key: {"answer": _field(post, f"a_{key}", 16), "comment": _field(post, f"c_{key}", 2000)}
+        for key in (q["key"] for q in req.questions)
     }
     breach = {
         "confirmed": post.get("breach_confirmed") == "yes",
-        "name": post.get("breach_name", ""),
-        "email": post.get("breach_email", ""),
-        "phone": post.get("breach_phone", ""),
+        "name": _field(post, "breach_name", 200),
+        "email": _field(post, "breach_email", 254),
+        "phone": _field(post, "breach_phone", 40),
     }
     return answers, breach
 
@@ -387,8 +389,8 @@ def answer(request, token: str):
         try:
             services.request_submit(
                 request=req,
-                name=request.POST.get("submitted_by_name", ""),
-                title=request.POST.get("submitted_by_title", ""),
+                name=_field(request.POST, "submitted_by_name", 200),
+                title=_field(request.POST, "submitted_by_title", 200),
             )
         except ValidationError as error:
             errors = {k: " ".join(v) for k, v in error.message_dict.items()}
@@ -402,8 +404,8 @@ def answer(request, token: str):
             answers=req.answers,
             breach=_saved_breach(req),
             errors=errors,
-            submitted_by_name=request.POST.get("submitted_by_name", ""),
-            submitted_by_title=request.POST.get("submitted_by_title", ""),
+            submitted_by_name=_field(request.POST, "submitted_by_name", 200),
+            submitted_by_title=_field(request.POST, "submitted_by_title", 200),
             status=400,
         )
     return redirect(f"{request.path}?saved=1")

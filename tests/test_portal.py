@@ -304,6 +304,46 @@ def test_a_submission_after_expiry_is_refused_and_the_answers_stay_in_the_form(
     assert "Expired" in listed and "ChartWell EHR" in listed
 
 
+def test_hostile_input_on_the_vendors_page_is_saved_escaped_or_refused(
+    cast, login, ehr, django_capture_on_commit_callbacks
+):
+    req, token, _ = _send(login(cast.bob), ehr, capture=django_capture_on_commit_callbacks)
+    vendor_client = login(cast.bob).__class__()
+    script = '<script>alert("x")</script>'
+    data = _all_answers(req, answer="bogus\x00")
+    data.update(
+        {
+            f"c_{req.questions[0]['key']}": "Acme\x00" + script + "A" * 20_000,
+            "breach_name": "Zoë\x00 " + script,
+            "breach_email": "not-an-email",
+            "action": "submit",
+            "submitted_by_name": "\x00",
+            "submitted_by_title": "CISO",
+        }
+    )
+    response = vendor_client.post(f"/portal/{token}/", data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Answer every question" in html and "Enter your name." in html
+    assert "valid email address for the breach contact" in html
+    assert script not in html and "&lt;script&gt;" in html
+    req.refresh_from_db()
+    comment = req.answers[req.questions[0]["key"]]["comment"]
+    assert comment.startswith("Acme<script>") and len(comment) == 2000
+    assert req.status == RequestStatus.IN_PROGRESS
+
+
+def test_a_due_date_beyond_a_year_is_refused(cast, login, ehr):
+    contact = ehr.contacts.get(role=ContactRole.SECURITY)
+    response = login(cast.bob).post(
+        reverse("portal_request_create", args=[ehr.pk]),
+        {"contact": contact.pk, "questionnaire": "lib:hipaa", "due_on": "9999-12-31"},
+    )
+    assert response.status_code == 200
+    assert "The due date must be within a year." in response.content.decode()
+    assert not QuestionnaireRequest.objects.exists()
+
+
 # --- token security ------------------------------------------------------------------------
 
 
