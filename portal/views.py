@@ -7,7 +7,7 @@ in the practice's activity log."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -352,6 +352,11 @@ def answer(request, token: str):
             req = _request_of(found)
             if req.status not in (RequestStatus.SUBMITTED, RequestStatus.ACCEPTED):
                 link_record_access(link=found, request=request, action="refused: expired")
+                if request.POST.get("action") == "autosave":
+                    return HttpResponse(
+                        "This link has expired: your latest answers were not saved. Copy "
+                        f"them, then ask {req.organization.name} for a new link."
+                    )
                 answers, breach = _posted(req, request.POST)
                 return _answer_page(
                     request, req, answers=answers, breach=breach, status=410, expired=True
@@ -376,6 +381,10 @@ def answer(request, token: str):
     answers, breach = _posted(req, request.POST)
     services.answers_save(request=req, answers=answers, breach_contact=breach)
     link_record_access(link=link, request=request, action="saved")
+    if request.POST.get("action") == "autosave":
+        # Saved as the vendor goes (htmx, on each change); files wait for "Save".
+        moment = timezone.localtime(timezone.now(), req.organization.tzinfo)
+        return HttpResponse(f"Answers saved at {moment:%H:%M %Z}.")
     errors = {}
     upload = request.FILES.get("file")
     if upload is not None:

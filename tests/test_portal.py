@@ -333,6 +333,21 @@ def test_hostile_input_on_the_vendors_page_is_saved_escaped_or_refused(
     assert req.status == RequestStatus.IN_PROGRESS
 
 
+def test_answers_are_saved_as_the_vendor_goes(cast, login, ehr, django_capture_on_commit_callbacks):
+    req, token, _ = _send(login(cast.bob), ehr, capture=django_capture_on_commit_callbacks)
+    vendor_client = login(cast.bob).__class__()
+    data = {"a_mfa": "partial", "c_mfa": "Half done", "action": "autosave"}
+    saved = vendor_client.post(f"/portal/{token}/", data, HTTP_HX_REQUEST="true")
+    assert saved.status_code == 200 and "Answers saved at" in saved.content.decode()
+    req.refresh_from_db()
+    assert req.answers["mfa"] == {"answer": "partial", "comment": "Half done"}
+    AccessLink.objects.filter(pk=req.link_id).update(expires_at=timezone.now())
+    late = vendor_client.post(f"/portal/{token}/", {**data, "a_mfa": "yes"})
+    assert "This link has expired: your latest answers were not saved" in late.content.decode()
+    req.refresh_from_db()
+    assert req.answers["mfa"]["answer"] == "partial"
+
+
 def test_a_due_date_beyond_a_year_is_refused(cast, login, ehr):
     contact = ehr.contacts.get(role=ContactRole.SECURITY)
     response = login(cast.bob).post(

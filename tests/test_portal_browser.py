@@ -83,6 +83,10 @@ def test_send_answer_upload_submit_review_accept(page, browser, live_server, dem
         answer = "no" if question["key"] == "mfa" else "yes"
         vendor_page.check(f"#a_{question['key']}_{answer}")
     vendor_page.fill("#c_mfa", "MFA on remote access is planned for next quarter.")
+    vendor_page.locator("#c_mfa").blur()
+    vendor_page.locator("#autosave-status", has_text="Answers saved at").wait_for()
+    request.refresh_from_db()
+    assert request.answers["mfa"]["answer"] == "no"  # saved as the vendor goes
     vendor_page.check("#breach_confirmed")
     vendor_page.select_option("#file_kind", "soc2_type2")
     vendor_page.set_input_files("#file", _pdf(demo / "chartwell-soc2.pdf"))
