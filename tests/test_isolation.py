@@ -27,6 +27,7 @@ from generator.models import GeneratedAgreement
 from generator.services import baa_generate
 from incidents.models import VendorIncident
 from oversight.models import Invitation, Membership, Organization
+from portal.models import PortalFile, PracticeQuestionnaire, QuestionnaireRequest
 from reminders.models import Reminder
 from vendors.models import BusinessAssociate, Subcontractor, VendorContact
 
@@ -42,6 +43,7 @@ PUBLIC = {
     "sign_page",
     "sign_document",
     "sign_signed_copy",
+    "portal_answer",  # the vendor's private link (tests/test_portal_security.py)
 }
 SKIP_PREFIXES = ("admin/", "accounts/")
 
@@ -59,6 +61,8 @@ READ_VIEWS = {
     "baa_generated_docx",
     "baa_comparison_memo",
     "incident_detail",
+    "portal_request_detail",
+    "portal_file_download",
 }
 # Pages a viewer may read but not submit: GET 200, POST 403.
 READ_WRITE_VIEWS = {"action_edit"}
@@ -71,6 +75,7 @@ WRITE_PAGES = {
     "vendor_import_confirm",
     "binder_page",
     "incident_create",
+    "portal_questionnaire_copy",
 }
 
 
@@ -113,6 +118,15 @@ def build_kwargs(name: str, route: str, practice) -> dict | None:
         ("reminders/<int:pk>", lambda: Reminder.objects.filter(organization=org)),
         ("incidents/<int:pk>", lambda: VendorIncident.objects.filter(organization=org)),
         ("binder/<int:pk>", lambda: BinderExport.objects.filter(organization=org)),
+        (
+            "portal/requests/<int:pk>",
+            lambda: QuestionnaireRequest.objects.filter(organization=org),
+        ),
+        ("portal/files/", lambda: PortalFile.objects.filter(organization=org)),
+        (
+            "portal/questionnaires/<int:pk>",
+            lambda: PracticeQuestionnaire.objects.filter(organization=org),
+        ),
         ("practice/members/<int:pk>", lambda: Membership.objects.filter(organization=org)),
         ("practice/invitations/<int:pk>", lambda: Invitation.objects.filter(organization=org)),
     ]
@@ -148,6 +162,7 @@ def fingerprint() -> str:
         "oversight", "vendors", "baas", "diligence", "reminders", "binder", "dashboard", "reader",
         "generator",
         "incidents",
+        "portal",
     }  # fmt: skip
     for model in sorted(apps.get_models(), key=lambda m: m._meta.db_table):
         if model._meta.app_label not in labels or model._meta.model_name == "auditevent":
