@@ -187,3 +187,8 @@ class PortalFile(StoredFile):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+
+    @property
+    def vendor(self):
+        """The vendor it came from (the binder files documents by vendor)."""
+        return self.request.vendor

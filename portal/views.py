@@ -376,7 +376,9 @@ def answer(request, token: str):
             breach=_saved_breach(req),
             saved=request.GET.get("saved") == "1",
         )
-    if req.status == RequestStatus.SUBMITTED:
+    if not req.vendor_may_answer:  # submitted already (a second click, another tab)
+        if request.POST.get("action") == "autosave":
+            return HttpResponse("Already submitted: nothing more is saved.")
         return render(request, "portal/answer_submitted.html", {"req": req})
     answers, breach = _posted(req, request.POST)
     services.answers_save(request=req, answers=answers, breach_contact=breach)
@@ -402,7 +404,10 @@ def answer(request, token: str):
                 title=_field(request.POST, "submitted_by_title", 200),
             )
         except ValidationError as error:
-            errors = {k: " ".join(v) for k, v in error.message_dict.items()}
+            if hasattr(error, "error_dict"):
+                errors = {k: " ".join(v) for k, v in error.message_dict.items()}
+            else:
+                errors = {"form": " ".join(error.messages)}
         else:
             link_record_access(link=link, request=request, action="submitted")
             return redirect("portal_answer", token=token)

@@ -226,6 +226,9 @@ def test_send_answer_upload_submit_review_accept(
     assert "has been submitted" in vendor_client.get(done["Location"]).content.decode()
     req.refresh_from_db()
     assert req.status == RequestStatus.SUBMITTED
+    # A second click (or another tab) submits nothing more.
+    twice = vendor_client.post(f"/portal/{token}/", data)
+    assert "has been submitted" in twice.content.decode() and req.submissions.count() == 1
 
     # Review: the practice sees the answers and the shortfall graded as on the oversight file.
     review = client.get(reverse("portal_request_detail", args=[req.pk])).content.decode()

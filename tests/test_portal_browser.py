@@ -55,6 +55,7 @@ def test_send_answer_upload_submit_review_accept(page, browser, live_server, dem
     page.goto(f"{live_server.url}/vendors/{ehr.pk}/")
     page.click("#questionnaires >> text=Send a questionnaire")
     page.wait_for_selector("#id_contact")
+    assert axe_problems(page) == [], "the request form"
     page.select_option("#id_contact", index=1)
     page.click("button[type=submit] >> text=Send")
     page.wait_for_selector("#request-state")
@@ -107,6 +108,7 @@ def test_send_answer_upload_submit_review_accept(page, browser, live_server, dem
     page.wait_for_selector("#answers")
     assert "Sam Rivera, Security Officer" in page.inner_text("main")
     assert "critical finding" in page.inner_text("#shortfalls")
+    assert axe_problems(page) == [], "the review page"
     page.screenshot(path="test-artifacts/portal-review.png", full_page=True)
     page.select_option("#id_outcome", "concerns")
     page.click("button[type=submit] >> text=Accept")
