@@ -53,6 +53,24 @@ CARVE_LABELS = dict(CarveOut.choices) | {
 }
 
 
+# The agreement-form fields a person may edit before accepting each kind of proposal (the
+# fields ``terms_for`` writes). Provisions and information-only proposals are not edited here.
+EDIT_FIELDS = {
+    "indemnification": ("indemnification",),
+    "indemnity_covers": ("indemnification_covers",),
+    "carve_outs": ("carve_outs",),
+    "liability_cap": ("cap_kind", "cap_months", "cap_amount", "cap_multiple"),
+    "breach_notice": ("breach_notice_days", "breach_notice_day_kind"),
+    "auto_renewal": ("auto_renews", "renewal_notice_days"),
+    "dates": ("effective_on", "expires_on"),
+    "own_use": ("own_use_deidentify", "own_use_aggregate", "own_use_train_models"),
+}
+
+
+def editable(field: str) -> bool:
+    return field in EDIT_FIELDS
+
+
 def label(field: str) -> str:
     if field.startswith("provision:"):
         p = BY_KEY[field.split(":", 1)[1]]
@@ -175,6 +193,31 @@ def show(field: str, value: Any) -> str:
     if field == "precedence":
         return "Yes" if value else "Not stated"
     return str(value)
+
+
+def show_terms(terms: dict) -> str:
+    """Edited terms in words ("Breach-notice window: 3; counted in: Hours"), with the
+    agreement's field labels and choice names."""
+    from baas.models import BusinessAssociateAgreement
+
+    parts = []
+    for name, value in terms.items():
+        field = BusinessAssociateAgreement._meta.get_field(name)
+        names = dict(field.choices or ())
+        if name == "indemnification_covers":
+            names = dict(IndemnityCover.choices)
+        elif name == "carve_outs":
+            names = dict(CarveOut.choices)
+        if isinstance(value, list):
+            shown = ", ".join(str(names.get(v, v)) for v in value) or "none"
+        elif isinstance(value, bool):
+            shown = "yes" if value else "no"
+        elif value in (None, ""):
+            shown = "empty"
+        else:
+            shown = str(names.get(value, value))
+        parts.append(f"{str(field.verbose_name).capitalize()}: {shown}")
+    return "; ".join(parts)
 
 
 def current(field: str, agreement, provisions: dict[str, str]) -> str:
