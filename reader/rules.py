@@ -706,6 +706,12 @@ _EVENT = re.compile(
 )
 _NOT_NOTICE = re.compile(r"\bcure|terminat|forward|request\s+(?:by|from|for)", re.I)
 _UNREASONABLE = re.compile(r"without\s+unreasonable\s+delay", re.I)
+# words that set no number either, when they are the only time a Breach notice is given
+_PROMPTLY = re.compile(
+    r"\b(?:promptly|immediately|forthwith|without\s+(?:undue\s+)?delay|"
+    r"as\s+soon\s+as\s+(?:reasonably\s+)?(?:practicable|possible|feasible))\b",
+    re.I,
+)
 
 
 def _trigger(text: str) -> str:
@@ -743,7 +749,7 @@ def breach_notice(doc: Document) -> tuple[Proposal, Proposal]:
                 if after:
                     q = qs[min(after)[1]]
             scored.append((score + 2, -idx, s, q))
-        elif _UNREASONABLE.search(t):
+        elif _UNREASONABLE.search(t) or (is_breach and _PROMPTLY.search(t)):
             scored.append((score, -idx, s, None))
         for q in qs:
             others.append(

@@ -114,3 +114,17 @@ def test_provisions_in_new_wording():
     r = read(text)
     assert r.provisions["report_incidents"].value is True
     assert r.provisions["ce_obligations"].value is True
+
+
+@pytest.mark.parametrize(
+    "clause, window",
+    [
+        ("Business Associate shall immediately notify Covered Entity of any Breach of Unsecured PHI.", (None, None, True)),
+        ("Business Associate shall notify Covered Entity of a Breach as soon as practicable after discovery.", (None, None, True)),
+        ("Business Associate shall promptly notify Covered Entity of a Breach, and in any event within ten (10) days.", (10, "calendar", False)),
+        ("Business Associate shall promptly report Security Incidents to Covered Entity.", (None, None, False)),
+    ],
+)  # fmt: skip
+def test_a_breach_notice_given_promptly_has_no_number(clause, window):
+    """Shown as "Without unreasonable delay (no number of days)", which the findings flag."""
+    assert _notice(clause) == window
