@@ -877,6 +877,19 @@ _OWN_USE = {
 }
 
 
+# "Data Aggregation services relating to the health care operations of Covered Entity" is a use
+# for the practice that 164.504(e)(2)(i)(B) permits, not a right of the vendor's own.
+_CE_AGGREGATION = re.compile(
+    r"aggregation\s+services|health\s+care\s+operations|164\.504\s*\(e\)\s*\(2\)\s*\(i\)\s*\(B\)",
+    re.I,
+)
+_OWN_PURPOSE = re.compile(
+    r"other\s+(?:customers|clients|covered\s+entities)|its\s+own|own\s+(?:use|purposes)|"
+    r"commercial|improve\s+its|third\s+part",
+    re.I,
+)
+
+
 def own_use(doc: Document) -> Proposal:
     rights: list[str] = []
     evidence = None
@@ -893,6 +906,12 @@ def own_use(doc: Document) -> Proposal:
                 r"workforce|employees|personnel|staff", s.text, re.I
             ):
                 continue  # training people, not models
+            if (
+                key == "aggregation"
+                and _CE_AGGREGATION.search(s.text)
+                and not _OWN_PURPOSE.search(s.text)
+            ):
+                continue  # data aggregation for the practice's operations: 164.504(e)(2)(i)(B)
             if negated(s.text, m.start(), window=120):
                 continue
             if re.search(r"\b(?:may|permitted|right|will|can|allowed|remains)\b", s.text, re.I):

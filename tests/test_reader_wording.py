@@ -128,3 +128,17 @@ def test_provisions_in_new_wording():
 def test_a_breach_notice_given_promptly_has_no_number(clause, window):
     """Shown as "Without unreasonable delay (no number of days)", which the findings flag."""
     assert _notice(clause) == window
+
+
+@pytest.mark.parametrize(
+    "clause, rights",
+    [
+        ("Business Associate may use PHI to provide Data Aggregation services relating to the health care operations of Covered Entity as permitted by 45 CFR 164.504(e)(2)(i)(B).", []),
+        ("Business Associate may aggregate PHI with data from its other customers to improve its services.", ["aggregation"]),
+        ("Business Associate may use PHI to train and improve its artificial intelligence models.", ["model_training"]),
+    ],
+)  # fmt: skip
+def test_data_aggregation_for_the_practice_is_not_an_own_use_right(clause, rights):
+    """Accepting the own-use proposal sets the agreement's own-use terms (a finding): the
+    aggregation 164.504(e)(2)(i)(B) permits for the practice must not be proposed as one."""
+    assert sorted(read(baa(extra=clause)).own_use.value) == rights
