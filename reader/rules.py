@@ -815,7 +815,7 @@ def dates(doc: Document) -> Proposal:
                 continue
             before = s.text[max(0, m.start() - 120) : m.start()].lower()
             if value["effective_on"] is None and re.search(
-                r"effective|entered into|dated|made", before
+                r"effective|entered into|dated|made|takes?\s+effect|commenc", before
             ):
                 value["effective_on"] = d.isoformat()
                 evidence = evidence or s

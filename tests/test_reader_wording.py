@@ -142,3 +142,9 @@ def test_data_aggregation_for_the_practice_is_not_an_own_use_right(clause, right
     """Accepting the own-use proposal sets the agreement's own-use terms (a finding): the
     aggregation 164.504(e)(2)(i)(B) permits for the practice must not be proposed as one."""
     assert sorted(read(baa(extra=clause)).own_use.value) == rights
+
+
+def test_an_effective_date_introduced_by_takes_effect():
+    r = read(baa(extra="This Agreement takes effect January 1st, 2025 and continues for a term "
+                 "of three (3) years."))  # fmt: skip
+    assert (r.dates.value["effective_on"], r.dates.value["term_years"]) == ("2025-01-01", 3)
