@@ -9,7 +9,7 @@ from oversight import due
 from oversight.choices import AuditAction
 from oversight.files import serve
 from oversight.models import Membership, audit, rules_for
-from oversight.tenancy import get_for_member, get_rw_for_member, member_required
+from oversight.tenancy import get_for_member, get_rw_for_member, member_required, parse_id
 from vendors.models import BusinessAssociate
 
 from . import services
@@ -159,10 +159,10 @@ def action_create(request, pk: int):
     source = request.POST.get("record") or request.GET.get("record")
     review_id = request.POST.get("review") or request.GET.get("review")
     action = FollowUpAction(organization=request.practice, vendor=vendor)
-    if source and source.isdecimal():
-        action.record = get_for_member(request, vendor.diligence_records.all(), pk=int(source))
-    if review_id and review_id.isdecimal():
-        action.review = get_for_member(request, vendor.reviews.all(), pk=int(review_id))
+    if parse_id(source) is not None:
+        action.record = get_for_member(request, vendor.diligence_records.all(), pk=parse_id(source))
+    if parse_id(review_id) is not None:
+        action.review = get_for_member(request, vendor.reviews.all(), pk=parse_id(review_id))
     form = ActionForm(
         request.POST or None,
         instance=action,
