@@ -11,7 +11,7 @@ set); nothing here recomputes it.
 
 Cost: the inventory, agreement and action figures are counted in SQL, one aggregate query per
 list (each figure a ``COUNT ... FILTER (WHERE id IN (<the list's query>))``); the work-queue
-figures count the queue's rows (``oversight.due.collect``: a bounded number of queries).
+figures are the work queue's own counts (``oversight.queue.counts``: one ``GROUP BY`` query).
 """
 
 from dataclasses import dataclass, field
@@ -28,7 +28,7 @@ from baas.filtersets import agreement_filterset
 from baas.models import BusinessAssociateAgreement
 from diligence.models import FollowUpAction, VendorSchedule
 from diligence.views import listed_actions
-from oversight import due
+from oversight import due, queue
 from oversight.models import Organization, rules_for
 from vendors import baa_status
 from vendors.choices import TIER_RANK, Tier
@@ -158,13 +158,12 @@ def compute(practice: Organization, today: date) -> Posture:
         "actions_open", "Open follow-up actions", _url("action_list", {}), actions["actions_open"]
     )
 
-    # The queue's own function; ``problems`` once (it is idempotent), counts unsorted.
-    items = due.problems(due.collect([practice.pk], today, rules), today)
+    # The work queue's own counts (``oversight.queue``, one query): its rows by kind.
+    counts = queue.counts(practice.pk, today, rules)
     for key, (label, params) in QUEUE_FIGURES.items():
-        rows = due.queue(
-            items, today, kind=params.get("kind", ""), overdue_only=True, ordered=False
-        )
-        figures[key] = Figure(key, label, _url("work_queue", params), len(rows))
+        kind = params.get("kind", "")
+        n = counts.of(kind, overdue=True) if kind else counts.overdue
+        figures[key] = Figure(key, label, _url("work_queue", params), n)
     # Open breach-notice deadlines (incidents/due.py): within their lead time or overdue, as the
     # work queue lists them for that kind.
     breach = {"kind": due.DueKind.INCIDENT}
@@ -172,7 +171,7 @@ def compute(practice: Organization, today: date) -> Posture:
         "breach_notices",
         "Breach-notice deadlines due soon or overdue",
         _url("work_queue", breach),
-        len(due.queue(items, today, kind=due.DueKind.INCIDENT, ordered=False)),
+        counts.of(due.DueKind.INCIDENT),
     )
 
     tier_rank = Case(

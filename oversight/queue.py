@@ -1,0 +1,260 @@
+"""The work queue in SQL: its counts and one page of its rows, whatever the number of vendors.
+
+``oversight.due.queue`` defines the work queue over every due item built in Python (the
+reminder sweep needs every item anyway). The work queue page and the dashboard need only counts
+and one page of rows: building 20,000 items to count them was most of their time. So each
+provider also registers a **source** per kind: a queryset with the queue's columns
+
+- ``q_key``: ``DueItem.key``; ``q_due``: ``DueItem.due_date``;
+- ``q_overdue``: ``oversight.due.is_overdue``; ``q_rank``: the tier's rank; ``q_vendor``: the
+  vendor's name (compared as the work queue sorts it, by code point); ``q_owner``: the owner;
+
+holding exactly the rows ``oversight.due.queue`` lists for that kind (``problems`` applied: no
+warning whose date has passed, no expired BAA of a vendor with a gap), and a function that
+builds the ``DueItem`` of given keys with the provider's own Python rule. Counts are one
+``GROUP BY`` over the union of the sources; a page is the union ordered as
+``oversight.due.queue`` orders (most overdue first...) with ``LIMIT``/``OFFSET``, and only its
+rows are built. ``tests/test_queue_sql.py`` checks the SQL against ``due.queue(due.collect())``.
+
+Kinds whose rule is not expressible in SQL (the breach-notice clocks) register a Python source:
+``items(org_id, today, rules)`` returns their queue rows, bounded by open incidents; they are
+merged with the SQL rows.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from itertools import islice
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    DateField,
+    Func,
+    IntegerField,
+    Value,
+    When,
+)
+
+from .due import DueItem, DueKind, is_overdue
+from .policy import DEFAULT_RULES
+
+COLUMNS = ("q_key", "q_due", "q_overdue", "q_rank", "q_vendor", "q_owner")
+# The work queue's order (``oversight.due.queue``): overdue first, then the date, the tier,
+# the vendor, the key.
+ORDER = 'q_overdue DESC, q_due, q_rank, q_vendor COLLATE "C", q_key COLLATE "C"'
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: DueKind
+    # (org_id, today, rules of the practice {tier: TierRules}) -> queryset with COLUMNS
+    rows: Callable
+    # (org_id, today, rules of the practice, keys) -> the DueItems of those keys
+    items: Callable
+
+
+@dataclass(frozen=True)
+class PythonSource:
+    kind: DueKind
+    # (org_id, today, rules of the practice) -> the kind's queue rows (``problems`` applied)
+    items: Callable
+
+
+_sources: list = []
+
+
+def register(source) -> None:
+    if all(s.kind != source.kind or type(s) is not type(source) for s in _sources):
+        _sources.append(source)
+
+
+# --- SQL helpers for the sources ---------------------------------------------------------------
+
+
+def by_tier(field: str, values: dict, output_field) -> Case:
+    """``CASE tier WHEN 'critical' THEN values['critical'] ...``: a per-tier policy value."""
+    return Case(
+        *[When(**{field: tier}, then=Value(value)) for tier, value in values.items()],
+        default=Value(None),
+        output_field=output_field,
+    )
+
+
+def tier_rank(field: str) -> Case:
+    """The work queue's tier order (most critical first; an unknown tier last)."""
+    return Case(
+        *[When(**{field: tier}, then=Value(rank)) for rank, tier in enumerate(DEFAULT_RULES)],
+        default=Value(9),
+        output_field=IntegerField(),
+    )
+
+
+class AddDays(Func):
+    """``date + days`` (an integer expression) as a date."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " + "
+    output_field = DateField()
+
+
+class AddMonths(Func):
+    """``date + months`` as a date; the end of a shorter month is kept, as ``relativedelta``
+    does (Jan 31 + 1 month = Feb 28 or 29)."""
+
+    template = "CAST((%(expressions)s) AS date)"
+    arg_joiner = " + INTERVAL '1 month' * "
+    output_field = DateField()
+
+
+class Least(Func):
+    """``LEAST``: NULL arguments are ignored (PostgreSQL), unlike Django's ``Least``."""
+
+    function = "LEAST"
+    output_field = DateField()
+
+
+class Greatest(Func):
+    function = "GREATEST"
+    output_field = DateField()
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+def _selected(org_id: int, today: date, rules: dict, kind: str, owner, overdue_only: bool):
+    """The SQL sources' querysets and the Python sources' rows for these filters."""
+    sql, python = [], []
+    for source in _sources:
+        if kind and source.kind != kind:
+            continue
+        if isinstance(source, PythonSource):
+            rows = source.items(org_id, today, rules)
+            if owner == "none":
+                rows = [i for i in rows if i.owner_membership_id is None]
+            elif owner is not None:
+                rows = [i for i in rows if i.owner_membership_id == owner]
+            if overdue_only:
+                rows = [i for i in rows if is_overdue(i, today)]
+            python.extend(rows)
+            continue
+        qs = source.rows(org_id, today, rules)
+        if owner == "none":
+            qs = qs.filter(q_owner__isnull=True)
+        elif owner is not None:
+            qs = qs.filter(q_owner=owner)
+        if overdue_only:
+            qs = qs.filter(q_overdue=True)
+        sql.append((source, qs))
+    return sql, python
+
+
+def _union(querysets) -> tuple[str, list]:
+    parts, params = [], []
+    for source, qs in querysets:
+        inner, inner_params = qs.values(*COLUMNS).query.sql_with_params()
+        parts.append(
+            f"SELECT %s AS q_kind, {', '.join(f'q.{c}' for c in COLUMNS)} FROM ({inner}) AS q"
+        )
+        params.extend([str(source.kind), *inner_params])
+    return " UNION ALL ".join(parts), params
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The queue's row counts by kind: ``{kind: (rows, overdue rows)}``."""
+
+    by_kind: dict
+
+    @property
+    def total(self) -> int:
+        return sum(n for n, _ in self.by_kind.values())
+
+    @property
+    def overdue(self) -> int:
+        return sum(o for _, o in self.by_kind.values())
+
+    def of(self, kind: str, *, overdue: bool = False) -> int:
+        n, o = self.by_kind.get(kind, (0, 0))
+        return o if overdue else n
+
+
+def counts(
+    org_id: int,
+    today: date,
+    rules: dict,
+    *,
+    kind: str = "",
+    owner: int | str | None = None,
+    overdue_only: bool = False,
+) -> Counts:
+    """The row counts of ``oversight.due.queue`` with these filters: one query."""
+    sql, python = _selected(org_id, today, rules, kind, owner, overdue_only)
+    by_kind: dict = {}
+    if sql:
+        union, params = _union(sql)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT q_kind, COUNT(*), COUNT(*) FILTER (WHERE q_overdue) FROM ({union}) AS u "
+                "GROUP BY q_kind",
+                params,
+            )
+            by_kind = {k: (n, o) for k, n, o in cursor.fetchall()}
+    for item in python:
+        n, o = by_kind.get(str(item.kind), (0, 0))
+        by_kind[str(item.kind)] = (n + 1, o + is_overdue(item, today))
+    return Counts(by_kind)
+
+
+def _sort_key(item: DueItem, today: date, vendor_key) -> tuple:
+    return (
+        not is_overdue(item, today),
+        item.due_date,
+        list(DEFAULT_RULES).index(item.tier) if item.tier in DEFAULT_RULES else 9,
+        vendor_key,
+        item.key,
+    )
+
+
+def page(
+    org_id: int,
+    today: date,
+    rules: dict,
+    *,
+    offset: int,
+    limit: int,
+    kind: str = "",
+    owner: int | str | None = None,
+    overdue_only: bool = False,
+) -> list[DueItem]:
+    """Rows ``offset`` to ``offset + limit`` of ``oversight.due.queue`` with these filters, in
+    its order: one query for the keys, then one per kind shown to build its items."""
+    sql, python = _selected(org_id, today, rules, kind, owner, overdue_only)
+    wanted = offset + limit
+    keyed = []  # (sort key, kind, key)
+    if sql:
+        union, params = _union(sql)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT q_kind, q_key, q_due, q_overdue, q_rank, q_vendor FROM ({union}) AS u "
+                f"ORDER BY {ORDER} LIMIT %s",
+                [*params, wanted],
+            )
+            for k, key, due_on, overdue, rank, name in cursor.fetchall():
+                keyed.append(((not overdue, due_on, rank, name.encode(), key), k, key))
+    built = {}
+    for item in python:
+        keyed.append((_sort_key(item, today, item.vendor_name.encode()), str(item.kind), item.key))
+        built[(str(item.kind), item.key)] = item
+    keyed.sort(key=lambda k: k[0])
+    shown = list(islice(keyed, offset, wanted))
+    by_source: dict = {}
+    for _, k, key in shown:
+        if (k, key) not in built:
+            by_source.setdefault(k, []).append(key)
+    for source, _ in sql:
+        keys = by_source.get(str(source.kind))
+        if keys:
+            for item in source.items(org_id, today, rules, keys):
+                built[(str(item.kind), item.key)] = item
+    return [built[(k, key)] for _, k, key in shown if (k, key) in built]
