@@ -382,16 +382,10 @@ def work_queue(request):
         "overdue_only": filters["overdue_only"],
     }
     rules = rules_for([practice.id])
-    counts = queue.counts(practice.id, today, rules, **selection)
+    listed = queue.Queue(practice.id, today, rules, **selection)
+    counts = listed.counts()
     page = Paginator(range(counts.total), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    items = queue.page(
-        practice.id,
-        today,
-        rules,
-        offset=page.start_index() - 1 if counts.total else 0,
-        limit=QUEUE_PAGE_SIZE,
-        **selection,
-    )
+    items = listed.page(page.start_index() - 1 if counts.total else 0, QUEUE_PAGE_SIZE)
     rows = [
         {
             "item": item,

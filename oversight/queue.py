@@ -179,31 +179,73 @@ class Counts:
         return o if overdue else n
 
 
-def counts(
-    org_id: int,
-    today: date,
-    rules: dict,
-    *,
-    kind: str = "",
-    owner: int | str | None = None,
-    overdue_only: bool = False,
-) -> Counts:
-    """The row counts of ``oversight.due.queue`` with these filters: one query."""
-    sql, python = _selected(org_id, today, rules, kind, owner, overdue_only)
-    by_kind: dict = {}
-    if sql:
-        union, params = _union(sql)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT q_kind, COUNT(*), COUNT(*) FILTER (WHERE q_overdue) FROM ({union}) AS u "
-                "GROUP BY q_kind",
-                params,
+class Queue:
+    """``oversight.due.queue`` of one practice on one day with these filters (a membership id
+    or ``"none"`` for ``owner``), in SQL: ``counts()`` in one query, ``page()`` in one query
+    plus one per kind shown. The union of the sources is compiled once for both."""
+
+    def __init__(
+        self,
+        org_id: int,
+        today: date,
+        rules: dict,
+        *,
+        kind: str = "",
+        owner: int | str | None = None,
+        overdue_only: bool = False,
+    ):
+        self.org_id, self.today, self.rules = org_id, today, rules
+        self.sql, self.python = _selected(org_id, today, rules, kind, owner, overdue_only)
+        self.union = _union(self.sql) if self.sql else None
+
+    def counts(self) -> Counts:
+        by_kind: dict = {}
+        if self.union:
+            union, params = self.union
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT q_kind, COUNT(*), COUNT(*) FILTER (WHERE q_overdue) "
+                    f"FROM ({union}) AS u GROUP BY q_kind",
+                    params,
+                )
+                by_kind = {k: (n, o) for k, n, o in cursor.fetchall()}
+        for item in self.python:
+            n, o = by_kind.get(str(item.kind), (0, 0))
+            by_kind[str(item.kind)] = (n + 1, o + is_overdue(item, self.today))
+        return Counts(by_kind)
+
+    def page(self, offset: int, limit: int) -> list[DueItem]:
+        """Rows ``offset`` to ``offset + limit``, in the queue's order."""
+        wanted = offset + limit
+        keyed = []  # (sort key, kind, key)
+        if self.union:
+            union, params = self.union
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT q_kind, q_key, q_due, q_overdue, q_rank, q_vendor FROM ({union}) "
+                    f"AS u ORDER BY {ORDER} LIMIT %s",
+                    [*params, wanted],
+                )
+                for k, key, due_on, overdue, rank, name in cursor.fetchall():
+                    keyed.append(((not overdue, due_on, rank, name.encode(), key), k, key))
+        built = {}
+        for item in self.python:
+            keyed.append(
+                (_sort_key(item, self.today, item.vendor_name.encode()), str(item.kind), item.key)
             )
-            by_kind = {k: (n, o) for k, n, o in cursor.fetchall()}
-    for item in python:
-        n, o = by_kind.get(str(item.kind), (0, 0))
-        by_kind[str(item.kind)] = (n + 1, o + is_overdue(item, today))
-    return Counts(by_kind)
+            built[(str(item.kind), item.key)] = item
+        keyed.sort(key=lambda k: k[0])
+        shown = list(islice(keyed, offset, wanted))
+        by_source: dict = {}
+        for _, k, key in shown:
+            if (k, key) not in built:
+                by_source.setdefault(k, []).append(key)
+        for source, _ in self.sql:
+            keys = by_source.get(str(source.kind))
+            if keys:
+                for item in source.items(self.org_id, self.today, self.rules, keys):
+                    built[(str(item.kind), item.key)] = item
+        return [built[(k, key)] for _, k, key in shown if (k, key) in built]
 
 
 def _sort_key(item: DueItem, today: date, vendor_key) -> tuple:
@@ -216,45 +258,11 @@ def _sort_key(item: DueItem, today: date, vendor_key) -> tuple:
     )
 
 
-def page(
-    org_id: int,
-    today: date,
-    rules: dict,
-    *,
-    offset: int,
-    limit: int,
-    kind: str = "",
-    owner: int | str | None = None,
-    overdue_only: bool = False,
-) -> list[DueItem]:
-    """Rows ``offset`` to ``offset + limit`` of ``oversight.due.queue`` with these filters, in
-    its order: one query for the keys, then one per kind shown to build its items."""
-    sql, python = _selected(org_id, today, rules, kind, owner, overdue_only)
-    wanted = offset + limit
-    keyed = []  # (sort key, kind, key)
-    if sql:
-        union, params = _union(sql)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT q_kind, q_key, q_due, q_overdue, q_rank, q_vendor FROM ({union}) AS u "
-                f"ORDER BY {ORDER} LIMIT %s",
-                [*params, wanted],
-            )
-            for k, key, due_on, overdue, rank, name in cursor.fetchall():
-                keyed.append(((not overdue, due_on, rank, name.encode(), key), k, key))
-    built = {}
-    for item in python:
-        keyed.append((_sort_key(item, today, item.vendor_name.encode()), str(item.kind), item.key))
-        built[(str(item.kind), item.key)] = item
-    keyed.sort(key=lambda k: k[0])
-    shown = list(islice(keyed, offset, wanted))
-    by_source: dict = {}
-    for _, k, key in shown:
-        if (k, key) not in built:
-            by_source.setdefault(k, []).append(key)
-    for source, _ in sql:
-        keys = by_source.get(str(source.kind))
-        if keys:
-            for item in source.items(org_id, today, rules, keys):
-                built[(str(item.kind), item.key)] = item
-    return [built[(k, key)] for _, k, key in shown if (k, key) in built]
+def counts(org_id: int, today: date, rules: dict, **filters) -> Counts:
+    """The row counts of ``oversight.due.queue`` with these filters: one query."""
+    return Queue(org_id, today, rules, **filters).counts()
+
+
+def page(org_id: int, today: date, rules: dict, *, offset: int, limit: int, **filters):
+    """Rows ``offset`` to ``offset + limit`` of ``oversight.due.queue`` with these filters."""
+    return Queue(org_id, today, rules, **filters).page(offset, limit)
