@@ -132,12 +132,13 @@ def gap_rows(org_id: int, today: date, rules: dict):
 
 
 def _agreement_items(org_id, today, rules, keys):
-    ids = [int(k.split(":")[1]) for k in keys]
+    # ``[0]`` (no row) for no key: the query still runs, the page's query count is constant.
+    ids = [int(k.split(":")[1]) for k in keys] or [0]
     return baa_due_items([org_id], today, rules, agreements=ids)
 
 
 def _gap_items(org_id, today, rules, keys):
-    ids = [int(k.rsplit(":", 1)[1]) for k in keys]
+    ids = [int(k.rsplit(":", 1)[1]) for k in keys] or [0]
     return baa_due_items([org_id], today, rules, vendors=ids)
 
 
@@ -148,4 +149,4 @@ def connect() -> None:
         (DueKind.RENEWAL_NOTICE, renewal_rows, _agreement_items),
         (DueKind.COMPLIANCE_GAP, gap_rows, _gap_items),
     ):
-        queue.register(queue.Source(kind, rows, items))
+        queue.register(queue.Source(kind, rows, items, covers=baa_due_items))

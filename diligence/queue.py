@@ -163,7 +163,9 @@ def certificate_rows(org_id: int, today: date, rules: dict):
 
 
 def _ids(keys) -> list[int]:
-    return [int(k.rsplit(":", 1)[1]) for k in keys]
+    """The ids in the keys; ``[0]`` (no row) for none, so that the query still runs and a
+    page's query count does not depend on which kinds it shows."""
+    return [int(k.rsplit(":", 1)[1]) for k in keys] or [0]
 
 
 def _builder(provider):
@@ -181,4 +183,4 @@ def connect() -> None:
         (DueKind.ACCESS, access_rows, due.access_items),
         (DueKind.CERTIFICATE, certificate_rows, due.certificate_items),
     ):
-        queue.register(queue.Source(kind, rows, _builder(provider)))
+        queue.register(queue.Source(kind, rows, _builder(provider), covers=due.provide))

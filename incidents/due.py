@@ -7,8 +7,7 @@ from datetime import date, timedelta
 
 from django.urls import reverse
 
-from oversight import queue
-from oversight.due import DueItem, DueKind, problems, register, register_calendar
+from oversight.due import DueItem, DueKind, register, register_calendar
 
 from . import clocks
 from .choices import IncidentStatus
@@ -64,13 +63,6 @@ def incident_calendar_items(org_ids, today: date, until: date):
             yield _item(incident, deadline, url, today)
 
 
-def incident_queue_rows(org_id: int, today: date, rules):
-    """The work queue's breach-notice rows (``oversight.queue``): the clocks are Python, and
-    the rows are bounded by the practice's open incidents."""
-    return problems(incident_items([org_id], today, rules), today)
-
-
 def connect() -> None:
     register(incident_items)
-    queue.register(queue.PythonSource(DueKind.INCIDENT, incident_queue_rows))
     register_calendar(incident_calendar_items)

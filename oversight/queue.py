@@ -16,14 +16,15 @@ builds the ``DueItem`` of given keys with the provider's own Python rule. Counts
 ``oversight.due.queue`` orders (most overdue first...) with ``LIMIT``/``OFFSET``, and only its
 rows are built. ``tests/test_queue_sql.py`` checks the SQL against ``due.queue(due.collect())``.
 
-Kinds whose rule is not expressible in SQL (the breach-notice clocks) register a Python source:
-``items(org_id, today, rules)`` returns their queue rows, bounded by open incidents; they are
-merged with the SQL rows.
+A provider without a source (the breach-notice clocks, whose rows are bounded by open
+incidents) is listed from its items in Python (``problems`` applied), merged with the SQL rows:
+a new provider shows in the work queue and its counts before it has a source.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from itertools import islice
 
 from django.db import connection
@@ -36,6 +37,7 @@ from django.db.models import (
     When,
 )
 
+from . import due
 from .due import DueItem, DueKind, is_overdue
 from .policy import DEFAULT_RULES
 
@@ -50,22 +52,18 @@ class Source:
     kind: DueKind
     # (org_id, today, rules of the practice {tier: TierRules}) -> queryset with COLUMNS
     rows: Callable
-    # (org_id, today, rules of the practice, keys) -> the DueItems of those keys
+    # (org_id, today, rules, keys) -> the DueItems of those keys (more are ignored), in one
+    # query, also for no key
     items: Callable
+    # the ``oversight.due`` provider whose items of this kind the source lists
+    covers: Callable
 
 
-@dataclass(frozen=True)
-class PythonSource:
-    kind: DueKind
-    # (org_id, today, rules of the practice) -> the kind's queue rows (``problems`` applied)
-    items: Callable
+_sources: list[Source] = []
 
 
-_sources: list = []
-
-
-def register(source) -> None:
-    if all(s.kind != source.kind or type(s) is not type(source) for s in _sources):
+def register(source: Source) -> None:
+    if all(s.kind != source.kind for s in _sources):
         _sources.append(source)
 
 
@@ -122,21 +120,36 @@ class Greatest(Func):
 # --- the queue ---------------------------------------------------------------------------------
 
 
-def _selected(org_id: int, today: date, rules: dict, kind: str, owner, overdue_only: bool):
-    """The SQL sources' querysets and the Python sources' rows for these filters."""
-    sql, python = [], []
+def _python_rows(org_id: int, today: date, rules: dict, kind: str, owner, overdue_only: bool):
+    """The queue's rows from the providers that have no source, for these filters."""
+    covered = {source.covers for source in _sources}
+    items = [
+        item
+        for provider in due._providers
+        if provider not in covered
+        for item in provider([org_id], today, rules)
+    ]
+    rows = due.problems(items, today)
+    if kind:
+        rows = [i for i in rows if i.kind == kind]
+    if owner == "none":
+        rows = [i for i in rows if i.owner_membership_id is None]
+    elif owner is not None:
+        rows = [i for i in rows if i.owner_membership_id == owner]
+    if overdue_only:
+        rows = [i for i in rows if is_overdue(i, today)]
+    return rows
+
+
+@lru_cache(maxsize=512)
+def _compiled(org_id: int, today: date, practice_rules: tuple, kind: str, owner, overdue_only):
+    """The SQL sources for these filters and their union, compiled (``(sql, params)``, None
+    without a source). Compiling the querysets costs more than running them: it is kept per
+    practice, day, policy and filters (the SQL depends on nothing else)."""
+    rules = {org_id: dict(practice_rules)}
+    selected = []
     for source in _sources:
         if kind and source.kind != kind:
-            continue
-        if isinstance(source, PythonSource):
-            rows = source.items(org_id, today, rules)
-            if owner == "none":
-                rows = [i for i in rows if i.owner_membership_id is None]
-            elif owner is not None:
-                rows = [i for i in rows if i.owner_membership_id == owner]
-            if overdue_only:
-                rows = [i for i in rows if is_overdue(i, today)]
-            python.extend(rows)
             continue
         qs = source.rows(org_id, today, rules)
         if owner == "none":
@@ -145,8 +158,11 @@ def _selected(org_id: int, today: date, rules: dict, kind: str, owner, overdue_o
             qs = qs.filter(q_owner=owner)
         if overdue_only:
             qs = qs.filter(q_overdue=True)
-        sql.append((source, qs))
-    return sql, python
+        selected.append((source, qs))
+    if not selected:
+        return (), None
+    sql, params = _union(selected)
+    return tuple(source for source, _ in selected), (sql, tuple(params))
 
 
 def _union(querysets) -> tuple[str, list]:
@@ -195,8 +211,11 @@ class Queue:
         overdue_only: bool = False,
     ):
         self.org_id, self.today, self.rules = org_id, today, rules
-        self.sql, self.python = _selected(org_id, today, rules, kind, owner, overdue_only)
-        self.union = _union(self.sql) if self.sql else None
+        self.python = _python_rows(org_id, today, rules, kind, owner, overdue_only)
+        practice_rules = tuple(sorted(rules[org_id].items()))
+        self.sources, self.union = _compiled(
+            org_id, today, practice_rules, kind, owner, overdue_only
+        )
 
     def counts(self) -> Counts:
         by_kind: dict = {}
@@ -235,17 +254,27 @@ class Queue:
             )
             built[(str(item.kind), item.key)] = item
         keyed.sort(key=lambda k: k[0])
-        shown = list(islice(keyed, offset, wanted))
-        by_source: dict = {}
-        for _, k, key in shown:
-            if (k, key) not in built:
-                by_source.setdefault(k, []).append(key)
-        for source, _ in self.sql:
-            keys = by_source.get(str(source.kind))
-            if keys:
-                for item in source.items(self.org_id, self.today, self.rules, keys):
+        shown = [(k, key) for _, k, key in islice(keyed, offset, wanted)]
+        built.update(self.build([row for row in shown if row not in built]))
+        return [built[row] for row in shown if row in built]
+
+    def build(self, rows) -> dict:
+        """``{(kind, key): DueItem}`` of the SQL sources' rows ``(kind, key)``, through the
+        providers' own rules: one query per builder of the selected sources, whatever is shown
+        (an empty list too: the page's query count does not depend on the data)."""
+        by_kind: dict = {}
+        for k, key in rows:
+            by_kind.setdefault(k, []).append(key)
+        by_builder: dict = {}
+        for source in self.sources:
+            by_builder.setdefault(source.items, []).extend(by_kind.get(str(source.kind), []))
+        wanted = set(rows)
+        built = {}
+        for builder, keys in by_builder.items():
+            for item in builder(self.org_id, self.today, self.rules, keys):
+                if (str(item.kind), item.key) in wanted:  # a builder may give more
                     built[(str(item.kind), item.key)] = item
-        return [built[(k, key)] for _, k, key in shown if (k, key) in built]
+        return built
 
 
 def _sort_key(item: DueItem, today: date, vendor_key) -> tuple:

@@ -150,3 +150,19 @@ def test_pages_of_the_sql_queue_follow_each_other(practice):
     for offset in range(0, len(expected), 25):
         shown += queue.page(practice.pk, today, rules, offset=offset, limit=25)
     assert [i.key for i in shown] == [i.key for i in expected]
+
+
+@pytest.mark.parametrize("shift", [0, 20, -90])
+def test_the_reminders_forecast_is_built_only_as_far_as_it_shows(practice, shift, monkeypatch):
+    """The Reminders page's forecast (``reminders.forecast.upcoming``) equals the forecast over
+    every due item (``reminders.policy.forecast``), a few rows at a time."""
+    from reminders import forecast, policy
+
+    monkeypatch.setattr(forecast, "BATCH", 9)  # several batches on this small practice
+    today = practice.today() + timedelta(days=shift)
+    rules = rules_for([practice.pk])
+    every = due.collect([practice.pk], today, rules)
+    for limit in (5, 40, 1000):
+        expected = policy.forecast(every, rules[practice.pk], today, limit=limit)
+        assert forecast.upcoming(practice, rules, today, limit) == expected, limit
+    assert len(expected) > 40
