@@ -122,11 +122,10 @@ class Greatest(Func):
 
 def _python_rows(org_id: int, today: date, rules: dict, kind: str, owner, overdue_only: bool):
     """The queue's rows from the providers that have no source, for these filters."""
-    covered = {source.covers for source in _sources}
     items = [
         item
         for provider in due._providers
-        if provider not in covered
+        if not any(source.covers is provider for source in _sources)
         for item in provider([org_id], today, rules)
     ]
     rows = due.problems(items, today)
@@ -142,13 +141,15 @@ def _python_rows(org_id: int, today: date, rules: dict, kind: str, owner, overdu
 
 
 @lru_cache(maxsize=512)
-def _compiled(org_id: int, today: date, practice_rules: tuple, kind: str, owner, overdue_only):
+def _compiled(
+    sources: tuple, org_id: int, today: date, practice_rules: tuple, kind, owner, overdue_only
+):
     """The SQL sources for these filters and their union, compiled (``(sql, params)``, None
     without a source). Compiling the querysets costs more than running them: it is kept per
     practice, day, policy and filters (the SQL depends on nothing else)."""
     rules = {org_id: dict(practice_rules)}
     selected = []
-    for source in _sources:
+    for source in sources:
         if kind and source.kind != kind:
             continue
         qs = source.rows(org_id, today, rules)
@@ -213,8 +214,10 @@ class Queue:
         self.org_id, self.today, self.rules = org_id, today, rules
         self.python = _python_rows(org_id, today, rules, kind, owner, overdue_only)
         practice_rules = tuple(sorted(rules[org_id].items()))
+        # the sources of the registered providers
+        active = tuple(s for s in _sources if any(s.covers is p for p in due._providers))
         self.sources, self.union = _compiled(
-            org_id, today, practice_rules, kind, owner, overdue_only
+            active, org_id, today, practice_rules, kind, owner, overdue_only
         )
 
     def counts(self) -> Counts:
