@@ -7,7 +7,7 @@ provider also registers a **source** per kind: a queryset with the queue's colum
 
 - ``q_key``: ``DueItem.key``; ``q_due``: ``DueItem.due_date``;
 - ``q_overdue``: ``oversight.due.is_overdue``; ``q_rank``: the tier's rank; ``q_vendor``: the
-  vendor's name (compared as the work queue sorts it, by code point); ``q_owner``: the owner;
+  vendor's name (compared by code point, as the work queue sorts it); ``q_owner``: the owner;
 
 holding exactly the rows ``oversight.due.queue`` lists for that kind (``problems`` applied: no
 warning whose date has passed, no expired BAA of a vendor with a gap), and a function that
@@ -106,13 +106,15 @@ class AddMonths(Func):
 
 
 class Least(Func):
-    """``LEAST``: NULL arguments are ignored (PostgreSQL), unlike Django's ``Least``."""
+    """``LEAST`` of dates; PostgreSQL ignores NULL arguments (NULL only if all are)."""
 
     function = "LEAST"
     output_field = DateField()
 
 
 class Greatest(Func):
+    """``GREATEST`` of dates; NULL arguments are ignored."""
+
     function = "GREATEST"
     output_field = DateField()
 
