@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from oversight import due
+from oversight import due, queue
 from oversight.choices import AuditAction
 from oversight.files import serve
 from oversight.models import Membership, audit, rules_for
@@ -382,15 +382,17 @@ def work_queue(request):
     owners = {m.pk: m for m in Membership.objects.for_org(practice).select_related("user")}
     filters = queue_filters(request, owners)
     owner = filters["owner"]
-    items = due.queue(
-        due.collect([practice.id], today, rules_for([practice.id])),
-        today,
-        kind=filters["kind"],
-        owner=int(owner) if owner.isdecimal() else (owner or None),
-        overdue_only=filters["overdue_only"],
-    )
-    overdue_count = sum(1 for i in items if due.is_overdue(i, today))
-    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # In SQL (``oversight.queue``): the counts, and only the rows of the page are built.
+    selection = {
+        "kind": filters["kind"],
+        "owner": int(owner) if owner.isdecimal() else (owner or None),
+        "overdue_only": filters["overdue_only"],
+    }
+    rules = rules_for([practice.id])
+    listed = queue.Queue(practice.id, today, rules, **selection)
+    counts = listed.counts()
+    page = Paginator(range(counts.total), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = listed.page(page.start_index() - 1 if counts.total else 0, QUEUE_PAGE_SIZE)
     rows = [
         {
             "item": item,
@@ -398,7 +400,7 @@ def work_queue(request):
             "overdue_days": max(0, due.days_overdue(item, today)),
             "owner": owners.get(item.owner_membership_id),
         }
-        for item in page
+        for item in items
     ]
     query = request.GET.copy()
     query.pop("page", None)
@@ -407,9 +409,9 @@ def work_queue(request):
         "rows": rows,
         "page": page,
         "query": query.urlencode(),
-        "total": len(items),
-        "overdue_count": overdue_count,
-        "soon_count": len(items) - overdue_count,
+        "total": counts.total,
+        "overdue_count": counts.overdue,
+        "soon_count": counts.total - counts.overdue,
         "kinds": KIND_LABELS,
         "owners": sorted(owners.values(), key=lambda m: m.display_name.lower()),
         "today": today,
