@@ -359,7 +359,7 @@ def queue_filters(request, owners) -> dict:
     mine = bool(request.GET.get("mine"))
     if mine:
         owner = str(request.membership.pk)
-    if not (owner == "none" or (owner.isdecimal() and int(owner) in owners)):
+    if not (owner == "none" or parse_id(owner) in owners):
         owner = ""
     kind = request.GET.get("kind", "")
     if kind not in {k.value for k in due.DueKind}:
@@ -385,7 +385,7 @@ def work_queue(request):
     # In SQL (``oversight.queue``): the counts, and only the rows of the page are built.
     selection = {
         "kind": filters["kind"],
-        "owner": int(owner) if owner.isdecimal() else (owner or None),
+        "owner": parse_id(owner) if owner != "none" else "none",
         "overdue_only": filters["overdue_only"],
     }
     rules = rules_for([practice.id])
