@@ -17,7 +17,7 @@ from oversight.models import Membership
 from . import activation
 from .choices import AccessLevel, Category, Criticality, PhiType, RelationshipStatus
 from .models import BusinessAssociate
-from .services import vendor_save
+from .services import vendors_save_many
 
 MAX_ROWS = 5000
 
@@ -250,18 +250,27 @@ def _copy(vendor):
 
 @transaction.atomic
 def apply(organization, raw_rows: list[dict[str, str]], *, actor, source: str) -> Preview:
-    """Re-validate and write every row, or nothing if any row is invalid."""
+    """Re-validate and write every row, or nothing if any row is invalid. The rows are
+    written in bulk with their history (``vendors_save_many``): the BAA status and review
+    schedules of the vendors follow once for the whole file, not row by row."""
     result = preview(organization, raw_rows)
     if not result.ok:
         return result
+    created, updated = [], []
     for row in result.rows:
         if row.outcome == "unchanged":
             continue
         form = row.form
         vendor = form.save(commit=False)
-        vendor.organization = organization
         vendor.owner = form.cleaned_data.get("owner_email")
-        vendor_save(vendor=vendor, actor=actor)
+        (updated if vendor.pk else created).append(vendor)
+    vendors_save_many(
+        organization=organization,
+        created=created,
+        updated=updated,
+        fields=ImportRowForm._meta.fields,
+        actor=actor,
+    )
     return result
 
 
