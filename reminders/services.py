@@ -26,6 +26,7 @@ sent again, with the same Message-ID (``emails.message_id``). Everything else (t
 redelivered task, a retry after 4xx) is exactly once.
 """
 
+import json
 import logging
 import smtplib
 import socket
@@ -33,7 +34,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -182,26 +183,32 @@ _CONSTANT_COLUMNS = ("status", "attempts", "last_error", "created_at")
 
 
 def _insert(rows: list[tuple]) -> int:
-    """Record ``rows`` in one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING``
-    (what ``bulk_create(ignore_conflicts=True)`` does, without a model instance per row; the
-    named unique constraint skips a row a concurrent sweep recorded first). Returns the number
-    of rows inserted."""
+    """Record ``rows`` in one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` whose rows come
+    from one JSON parameter (what ``bulk_create(ignore_conflicts=True)`` does, without a model
+    instance nor a bound parameter per value; the named unique constraint skips a row a
+    concurrent sweep recorded first). Returns the number of rows inserted."""
     if not rows:
         return 0
     ops, meta = connection.ops, Reminder._meta
     columns = [meta.get_field(name).column for name, _ in _ROW_COLUMNS]
     columns += [meta.get_field(name).column for name in _CONSTANT_COLUMNS]
-    arrays = ", ".join(f"%s::{kind}[]" for _, kind in _ROW_COLUMNS)
+    values = ", ".join(f"(r->>{i})::{kind}" for i, (_, kind) in enumerate(_ROW_COLUMNS))
     sql = (
         f"INSERT INTO {ops.quote_name(meta.db_table)} "
         f"({', '.join(ops.quote_name(c) for c in columns)}) "
-        f"SELECT *, %s::text, 0, '', %s::timestamptz FROM unnest({arrays}) ON CONFLICT DO NOTHING"
+        f"SELECT {values}, %s::text, 0, '', %s::timestamptz "
+        "FROM json_array_elements(%s::json) AS r ON CONFLICT DO NOTHING"
     )
-    params = [str(ReminderStatus.PENDING), timezone.now()]
-    params += [list(column) for column in zip(*rows, strict=True)]
+    params = [str(ReminderStatus.PENDING), timezone.now(), json.dumps(rows, default=_json_value)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def _json_value(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(type(value))
 
 
 def _record_error(org, now, key, vendor_name, message):
