@@ -4,6 +4,7 @@ BAA status of vendors with an agreement, an offboarding record; in a number of q
 does not grow with the rows."""
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -106,3 +107,27 @@ def test_import_queries_do_not_grow_with_the_rows(cast):
         return len(ctx.captured_queries)
 
     assert measure(3, "A") == measure(30, "B")
+
+
+def test_constraints_are_skipped_only_when_no_import_column_can_break_them(cast):
+    """The preview skips the model's constraint checks (a query built per row) only because
+    they name no column of the import; a constraint on an import column would be checked."""
+    from django.db import models
+
+    assert importing.OUT_OF_REACH
+    assert importing._constrained_fields(BusinessAssociate) == {
+        "tier_override",
+        "tier_override_reason",
+    }
+
+    probe = SimpleNamespace(
+        _meta=SimpleNamespace(
+            constraints=[
+                models.CheckConstraint(condition=models.Q(record_count__gte=0), name="positive")
+            ]
+        )
+    )
+    assert importing._constrained_fields(probe) & set(importing.ImportRowForm._meta.fields)
+    result = importing.preview(cast.practice, rows(2))
+    assert result.ok
+    assert all("validate_constraints" not in vars(r.form.instance) for r in result.rows)
