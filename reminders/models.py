@@ -167,11 +167,10 @@ class SweepError(TenantModel):
 class PracticeDataVersion(models.Model):
     """A counter per practice, bumped by database triggers (``reminders/freshness.py``) in the
     same transaction as any write to a row of the practice (every table with an
-    ``organization`` column, the practice itself, a reminder's status): derived, never shown."""
+    ``organization`` column, the practice itself, a reminder's status): derived, never shown.
+    No foreign key: the trigger also fires while a practice's rows are being deleted."""
 
-    organization = models.OneToOneField(
-        "oversight.Organization", primary_key=True, on_delete=models.CASCADE, related_name="+"
-    )
+    organization_id = models.BigIntegerField(primary_key=True)
     version = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:

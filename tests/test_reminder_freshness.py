@@ -212,3 +212,15 @@ def test_a_dry_run_never_skips_nor_marks(practice, cast, collected):
         collected.clear()
         dry = services.sweep(dry_run=True)
     assert dry.skipped == 0 and practice.id in collected
+
+
+def test_deleting_a_practice_and_its_rows_is_not_blocked_by_the_triggers(db):
+    from .factories import OrganizationFactory
+
+    org = OrganizationFactory(name="Short-lived")
+    vendor = VendorFactory(organization=org)
+    vendor.history.all().delete()
+    BusinessAssociate.objects.filter(pk=vendor.pk).delete()
+    Organization.objects.filter(pk=org.pk).delete()
+    connection.check_constraints()  # the deferred foreign keys hold
+    assert not Organization.objects.filter(pk=org.pk).exists()
