@@ -56,6 +56,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from vendors.choices import ENGAGED_STATUSES
+
 from .business_days import worst_case_calendar_days
 from .choices import (
     AgreementStatus,
@@ -79,7 +81,6 @@ OMNIBUS_TRANSITION_END = date(2014, 9, 22)  # 164.532(e)(3): the last day older 
 MAX_NOTICE_DAYS = 60  # 164.410(b): without unreasonable delay, at most 60 calendar days
 DEFAULT_NOTICE_THRESHOLD = 30  # the practice's own limit, editable (Organization)
 FEW_MONTHS = 12  # a cap of fewer months' fees than a year is "only a few months"
-ENGAGED = ("onboarding", "active", "offboarding")  # vendors.choices.ENGAGED_STATUSES
 AUDIT_TIERS = ("critical", "high")
 SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
@@ -97,7 +98,8 @@ TERM_KEYS = ("return_destroy",)  # provisions answered by a term (``effective_pr
 class VendorFacts:
     name: str
     status: str  # vendors.choices.RelationshipStatus value
-    handles_phi: bool
+    # PHI, or remote or privileged access (vendors.tiering.RiskProfile.needs_baa)
+    needs_baa: bool
     record_count: int | None = None
     uses_subcontractors: bool = False
     offshore: bool = False
@@ -285,7 +287,7 @@ def gap_findings(
     """The vendor-level finding: PHI handled with no signed, current BAA. While the vendor's
     PHI access is planned for a later date, the finding says the BAA must be signed before
     then, and counts down."""
-    if not (vendor.handles_phi and vendor.status in ENGAGED and not has_current_signed):
+    if not (vendor.needs_baa and vendor.status in ENGAGED_STATUSES and not has_current_signed):
         return []
     planned = vendor.phi_access_began
     if today is not None and planned is not None and planned > today:
@@ -323,7 +325,7 @@ def _dates(a: AgreementFacts, vendor: VendorFacts, today: date, warning_days: in
         a.signed_on
         and vendor.phi_access_began
         and vendor.phi_access_began < a.signed_on
-        and vendor.handles_phi
+        and vendor.needs_baa
     ):
         out.append(
             Finding(

@@ -282,12 +282,16 @@ TERM_PROVISIONS = frozenset({"return_destroy"})
 
 
 class DocumentForm(forms.Form):
-    file = forms.FileField(label="PDF file")
+    file = forms.FileField(label="PDF or Word (.docx) file")
     kind = forms.ChoiceField(choices=DocumentKind.choices, initial=DocumentKind.SIGNED)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = f"A PDF of at most {upload_limit_mb()} MB."
+        self.fields[
+            "file"
+        ].help_text = (
+            f"A PDF or a Word document (.docx, without macros) of at most {upload_limit_mb()} MB."
+        )
 
 
 def upload_limit_mb() -> str:
@@ -305,8 +309,12 @@ class AmendmentForm(forms.Form):
         help_text="It adds the breach-notification, subcontractor and Security Rule terms the "
         "Omnibus Rule requires (compliance date 2013-09-23).",
     )
-    file = forms.FileField(label="PDF of the amendment", required=False)
+    file = forms.FileField(label="PDF or Word (.docx) file of the amendment", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = f"A PDF of at most {upload_limit_mb()} MB."
+        self.fields[
+            "file"
+        ].help_text = (
+            f"A PDF or a Word document (.docx, without macros) of at most {upload_limit_mb()} MB."
+        )

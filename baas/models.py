@@ -282,7 +282,7 @@ def vendor_facts(
     return findings.VendorFacts(
         name=vendor.name,
         status=vendor.status,
-        handles_phi=vendor.needs_baa,  # PHI, or remote/privileged access: a BAA is required
+        needs_baa=vendor.needs_baa,
         record_count=vendor.record_count,
         uses_subcontractors=vendor.uses_subcontractors,
         offshore=vendor.offshore,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from oversight.files import DOCX, PDF
 from oversight.models import rules_for
 from vendors.baa_status import BaaState
 from vendors.models import BusinessAssociate
@@ -28,6 +29,9 @@ from .models import (
 from .provisions import PROVISIONS
 
 logger = logging.getLogger(__name__)
+
+# What an agreement's document may be: what the BAA reader reads (``reader.extract``).
+AGREEMENT_FILE_TYPES = (PDF, DOCX)
 
 # Terms copied into a new version by "supersede with new version".
 COPIED_FIELDS = (
@@ -331,9 +335,11 @@ def checklist_update(
 def document_add(
     *, agreement: BusinessAssociateAgreement, actor, upload, kind: str = DocumentKind.SIGNED
 ) -> AgreementDocument:
-    """Validate (real, unencrypted PDF within the size limit) and store privately."""
+    """Validate (a real, unencrypted PDF or a Word .docx without macros, within the size
+    limit: the two formats the BAA reader reads) and store privately."""
     document = AgreementDocument.from_upload(
         upload,
+        allowed=AGREEMENT_FILE_TYPES,
         organization=agreement.organization,
         uploaded_by=actor,
         agreement=agreement,

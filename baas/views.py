@@ -342,7 +342,8 @@ def document_upload(request, pk: int):
             "form": form,
             "agreement": agreement,
             "title": "Upload a document",
-            "intro": f"A PDF (not password-protected) of at most {upload_limit_mb()} MB. It is "
+            "intro": "A PDF (not password-protected) or a Word document (.docx, without "
+            f"macros) of at most {upload_limit_mb()} MB. It is "
             "stored privately and only members of the practice can download it.",
             "button": "Upload",
             "multipart": True,

@@ -28,6 +28,8 @@ from diligence.models import (
     Offboarding,
     VendorReview,
 )
+from incidents import clocks as incident_clocks
+from incidents.models import IncidentNotice, VendorIncident
 from reminders.choices import ReminderStatus
 from reminders.models import Reminder
 from vendors.models import BaDetermination
@@ -187,6 +189,44 @@ def oversight_section(data, by_id, moment):
                 },
             )
         )
+
+
+@_register
+def incident_section(data, by_id, moment):
+    """Each incident of the vendor recorded by the date, as it stood then: the record, the
+    164.402(2) risk assessment, its clocks (``incidents.clocks``, on the binder's date) and the
+    notices given by then."""
+    practice = data.practice
+    notices = by_key(
+        sorted(rows_as_of(IncidentNotice, practice, moment), key=lambda n: (n.given_on, n.pk)),
+        "incident_id",
+    )
+    incidents = by_key(
+        sorted(
+            rows_as_of(VendorIncident, practice, moment),
+            key=lambda i: (i.vendor_discovered_on, i.pk),
+        ),
+        "vendor_id",
+    )
+    for vendor_id, vendor_file in by_id.items():
+        rows = []
+        for incident in incidents.get(vendor_id, []):
+            given = notices.get(incident.pk, [])
+            facts = incident.facts(given)
+            rows.append(
+                {
+                    "incident": incident,
+                    "notices": given,
+                    "discovered": incident_clocks.discovery_date(facts),
+                    "notice_required": incident_clocks.notice_required(facts),
+                    "deadlines": [
+                        (d, d.state(data.as_of).value.replace("_", " ").capitalize())
+                        for d in incident_clocks.all_deadlines(facts)
+                    ],
+                }
+            )
+        if rows:
+            vendor_file.sections.append(("binder/_incidents.html", {"incidents": rows}))
 
 
 @_register

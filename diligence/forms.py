@@ -1,12 +1,21 @@
+from types import SimpleNamespace
+
 from django import forms
 
 from oversight.models import Membership
 from oversight.stale import StaleSaveCheck
 
 from . import schedule
-from .choices import ActionStatus, Answer, Control, DiligenceKind, ReviewOutcome
+from .choices import ActionStatus, Answer, Control, DiligenceKind
 from .models import DueDiligenceRecord, FollowUpAction, Offboarding, VendorReview
-from .services import evidence_date_errors, practice_today, review_record_facts
+from .services import (
+    evidence_date_errors,
+    practice_today,
+    review_contradictions,
+    review_is_stale,
+    review_record_facts,
+    stale_review_message,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -192,6 +201,11 @@ class ReviewForm(forms.ModelForm):
         self.initial["baa_current"] = facts.baa_current
         self.initial["evidence_current"] = facts.evidence_current
         self.initial["last_review"] = facts.last_review_id or 0
+        if facts.since_last_review:
+            self.initial["incidents_since_last"] = True
+            self.fields["incidents_since_last"].help_text = "On record: " + "; ".join(
+                i.text for i in facts.since_last_review
+            )
         self.fields["baa_current"].help_text = f"On record: {facts.baa_label}."
         self.fields["evidence_current"].help_text = f"On record: {facts.evidence_detail}."
         if facts.overdue_actions:
@@ -208,53 +222,22 @@ class ReviewForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         facts = self.facts
-        if cleaned.get("baa_current") and not facts.baa_current:
-            self.add_error(
-                "baa_current",
-                f"The record says otherwise: {facts.baa_label}. Record the signed agreement "
-                "first (Agreements), or leave this unticked.",
-            )
-        if cleaned.get("evidence_current") and not facts.evidence_current:
-            self.add_error(
-                "evidence_current",
-                f"The record says otherwise: {facts.evidence_detail}. Record the new evidence "
-                "first (Record diligence), or leave this unticked.",
-            )
-        reason = (cleaned.get("overdue_reason") or "").strip()
-        if (
-            facts.overdue_actions
-            and cleaned.get("outcome") == ReviewOutcome.CONTINUE
-            and not reason
-        ):
-            self.add_error(
-                "overdue_reason",
-                "Follow-up actions of this vendor are overdue: say why the relationship "
-                "continues without them, or choose 'Continue with follow-up actions'.",
-            )
-        if reason:
-            note = f"Continued with overdue follow-up actions: {reason}"
-            cleaned["notes"] = "\n".join(x for x in (cleaned.get("notes", "").strip(), note) if x)
+        stated = SimpleNamespace(
+            baa_current=cleaned.get("baa_current"),
+            evidence_current=cleaned.get("evidence_current"),
+            outcome=cleaned.get("outcome"),
+        )
+        errors = review_contradictions(
+            review=stated, facts=facts, overdue_reason=cleaned.get("overdue_reason", "")
+        )
+        for field, message in errors.items():
+            self.add_error(field, message)
         seen = cleaned.get("last_review")
-        if (
-            seen is not None
-            and facts.last_review_id is not None
-            and (seen or None) != facts.last_review_id
-        ):
-            other = VendorReview.objects.select_related("reviewer__user").get(
-                pk=facts.last_review_id
-            )
-            who = other.reviewer.display_name if other.reviewer else "another member"
+        if seen is not None and review_is_stale(facts, seen):
             # Recording again, having read this, records a second review on purpose.
             self.data = self.data.copy()
             self.data[self.add_prefix("last_review")] = str(facts.last_review_id)
-            raise forms.ValidationError(
-                f"{who} recorded a review of this vendor after you opened this form "
-                f"(dated {other.reviewed_on:%Y-%m-%d}, outcome: {other.get_outcome_display()}"
-                f", BAA current: {'yes' if other.baa_current else 'no'}, evidence current: "
-                f"{'yes' if other.evidence_current else 'no'}). Nothing was recorded. Read it "
-                "on the vendor page; record yours again only if it adds something.",
-                code="stale",
-            )
+            raise forms.ValidationError(stale_review_message(facts), code="stale")
         return cleaned
 
 

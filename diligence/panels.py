@@ -14,7 +14,7 @@ from vendors import activation
 from vendors.choices import RelationshipStatus
 from vendors.panels import register
 
-from . import schedule
+from . import review_inputs, schedule
 from .choices import ActionStatus
 from .controls import SEVERITY_ORDER, control_severity
 from .models import (
@@ -88,6 +88,10 @@ def oversight_panel(request, vendor) -> dict:
     for action in actions:
         action.overdue = action.status == ActionStatus.OPEN and action.due_on < today
     next_due = row.next_review_due if row else None
+    # What other apps found since the last review (a late breach report, a breach), and
+    # whether one of them brought the next review forward (``schedule.next_review_due``).
+    since = review_inputs.since(vendor, max((r.reviewed_on for r in reviews), default=None))
+    requested = review_inputs.review_requested_by(since)
     review_state = schedule.state(next_due, today, rules) if next_due else DueState.OK
 
     missing = []
@@ -107,6 +111,10 @@ def oversight_panel(request, vendor) -> dict:
         "offboarding": offboarding,
         "certificates": list(offboarding.certificates.all()) if offboarding else [],
         "next_review_due": next_due,
+        "since_last_review": since,
+        "brought_forward": [i for i in since if next_due and i.review_by == next_due]
+        if requested == next_due
+        else [],
         # The schedule's "no diligence yet" rule, said in words on the page.
         "never_overseen": bool(next_due)
         and not reviews

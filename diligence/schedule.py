@@ -14,6 +14,10 @@ The rules (a reviewer should find each here):
   moment: the new tier's interval applies, and a review that the new, stricter policy would have
   wanted *before* the change falls due on the day of the change (not retroactively overdue).
   The first classification of a new vendor is not a change.
+- **Review brought forward.** An event since the last review that asks for a review earlier
+  than the policy's date (a vendor breach: ``incidents.clocks.review_proposed_by``, through
+  ``diligence.review_inputs``) moves the next review to that day: min(policy date, asked-by
+  day). A review recorded after the event answers it.
 - **Evidence.** How long a piece of evidence stays valid depends on its *kind*, never on the
   tier (``EVIDENCE_VALIDITY`` below, each entry with its reason): a SOC 2 report is measured
   from the end of its audit period, 12 months at most, plus what a bridge letter covers (3
@@ -138,6 +142,9 @@ class VendorFacts:
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
     needs_baa: bool = True  # ``RiskProfile.needs_baa``: PHI, or remote/privileged access
     has_diligence: bool = True  # a (not archived) due-diligence record is on file
+    # An event since the last review asks for the next one by this day (``review_inputs``:
+    # e.g. a vendor breach, ``incidents.clocks.review_proposed_by``).
+    review_requested_by: date | None = None
 
     @property
     def never_overseen(self) -> bool:
@@ -193,9 +200,18 @@ def _plus_months(day: date, months: int) -> date:
 
 
 def next_review_due(facts: VendorFacts, rules: TierRules) -> date | None:
-    """The date the next full review is due, or None (not engaged, or no BAA needed)."""
+    """The date the next full review is due, or None (not engaged, or no BAA needed). An event
+    since the last review that asks for one earlier brings it forward:
+    min(the policy's date, ``review_requested_by``)."""
     if not facts.overseen:
         return None
+    due = _policy_review_due(facts, rules)
+    if facts.review_requested_by is None:
+        return due
+    return facts.review_requested_by if due is None else min(due, facts.review_requested_by)
+
+
+def _policy_review_due(facts: VendorFacts, rules: TierRules) -> date | None:
     interval = rules.review_interval_months
     changed = facts.tier_changed_on
     if facts.last_review_on is None:

@@ -2,7 +2,7 @@
 history tables record who changed what."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -19,8 +19,8 @@ from vendors.choices import RelationshipStatus
 from vendors.models import BusinessAssociate, TierChange
 from vendors.services import vendor_save
 
-from . import schedule
-from .choices import ActionStatus, DiligenceKind, Disposition
+from . import review_inputs, schedule
+from .choices import ActionStatus, DiligenceKind, Disposition, ReviewOutcome
 from .models import (
     ControlAnswer,
     DispositionCertificate,
@@ -82,10 +82,14 @@ def _facts(vendor, last_review_on, tier_changed_at, has_diligence, evidence=()):
 
 
 def schedule_refresh(*, vendor: BusinessAssociate, rules=None) -> VendorSchedule:
-    """Recompute and store the vendor's next review due date from the current policy."""
+    """Recompute and store the vendor's next review due date from the current policy and the
+    events since the last review that ask for one earlier (``review_inputs``)."""
     if rules is None:
         rules = rules_for([vendor.organization_id])[vendor.organization_id][vendor.tier]
     facts = vendor_facts(vendor)
+    requested = review_inputs.review_requested_by(review_inputs.since(vendor, facts.last_review_on))
+    if requested is not None:
+        facts = replace(facts, review_requested_by=requested)
     due = schedule.next_review_due(facts, rules)
     row, _ = VendorSchedule.objects.update_or_create(
         vendor=vendor,
@@ -300,20 +304,95 @@ def action_save(*, action: FollowUpAction, actor) -> FollowUpAction:
 # --- reviews -----------------------------------------------------------------------------------
 
 
+UNCHECKED = object()  # ``review_record``'s ``last_review_seen`` when the caller showed no form
+
+
 @transaction.atomic
-def review_record(*, review: VendorReview, actor) -> VendorReview:
-    """Record a periodic review; the vendor's next review date follows from the policy."""
+def review_record(
+    *,
+    review: VendorReview,
+    actor,
+    overdue_reason: str = "",
+    last_review_seen=UNCHECKED,
+    check_record: bool = True,
+) -> VendorReview:
+    """Record a periodic review; the vendor's next review date follows from the policy.
+
+    The review is checked against the record (``review_contradictions``) and, when the caller
+    says which last review its user saw (``last_review_seen``: an id, or None for none), a
+    review recorded by somebody else since is refused (``stale_review_message``). The vendor's
+    row is locked meanwhile, so two reviewers cannot both pass. ``check_record=False`` is for
+    reviews entered as they were on an earlier date (demo history, tests), never for a form."""
     _check_member(review.organization, review.reviewer, "reviewer")
     vendor = review.vendor
     if vendor.organization_id != review.organization_id:
         raise ValidationError("The vendor is not in this practice.")
     if review.reviewed_on > practice_today(review.organization):
         raise ValidationError({"reviewed_on": "A review cannot be dated in the future."})
+    if check_record:
+        BusinessAssociate.objects.select_for_update().filter(pk=vendor.pk).first()
+        facts = review_record_facts(vendor)
+        errors = review_contradictions(review=review, facts=facts, overdue_reason=overdue_reason)
+        if errors:
+            raise ValidationError(errors)
+        if last_review_seen is not UNCHECKED and review_is_stale(facts, last_review_seen):
+            raise ValidationError(stale_review_message(facts), code="stale")
+    reason = (overdue_reason or "").strip()
+    if reason:
+        note = f"Continued with overdue follow-up actions: {reason}"
+        review.notes = "\n".join(x for x in ((review.notes or "").strip(), note) if x)
     review.save()
     row = schedule_refresh(vendor=vendor)
     review.next_due_on = row.next_review_due
     review.save(update_fields=["next_due_on"])
     return review
+
+
+def review_contradictions(
+    *, review: VendorReview, facts: "ReviewRecordFacts", overdue_reason: str = ""
+) -> dict[str, str]:
+    """What a review states against the record, by field: "BAA current" or "evidence
+    current" ticked when the record says otherwise, or "continue" while follow-up actions are
+    overdue without a reason. The review form shows these; ``review_record`` refuses them."""
+    errors = {}
+    if review.baa_current and not facts.baa_current:
+        errors["baa_current"] = (
+            f"The record says otherwise: {facts.baa_label}. Record the signed agreement "
+            "first (Agreements), or leave this unticked."
+        )
+    if review.evidence_current and not facts.evidence_current:
+        errors["evidence_current"] = (
+            f"The record says otherwise: {facts.evidence_detail}. Record the new evidence "
+            "first (Record diligence), or leave this unticked."
+        )
+    if (
+        facts.overdue_actions
+        and review.outcome == ReviewOutcome.CONTINUE
+        and not (overdue_reason or "").strip()
+    ):
+        errors["overdue_reason"] = (
+            "Follow-up actions of this vendor are overdue: say why the relationship "
+            "continues without them, or choose 'Continue with follow-up actions'."
+        )
+    return errors
+
+
+def review_is_stale(facts: "ReviewRecordFacts", last_review_seen: int | None) -> bool:
+    """Another review was recorded after the one the user saw (0 or None: none seen)."""
+    return facts.last_review_id is not None and (last_review_seen or None) != facts.last_review_id
+
+
+def stale_review_message(facts: "ReviewRecordFacts") -> str:
+    """Why a review is refused when another was recorded after its form was opened."""
+    other = VendorReview.objects.select_related("reviewer__user").get(pk=facts.last_review_id)
+    who = other.reviewer.display_name if other.reviewer else "another member"
+    return (
+        f"{who} recorded a review of this vendor after you opened this form "
+        f"(dated {other.reviewed_on:%Y-%m-%d}, outcome: {other.get_outcome_display()}"
+        f", BAA current: {'yes' if other.baa_current else 'no'}, evidence current: "
+        f"{'yes' if other.evidence_current else 'no'}). Nothing was recorded. Read it "
+        "on the vendor page; record yours again only if it adds something."
+    )
 
 
 @dataclass(frozen=True)
@@ -327,12 +406,16 @@ class ReviewRecordFacts:
     evidence_detail: str
     overdue_actions: tuple
     last_review_id: int | None
+    # Findings of other apps since the last review (``review_inputs``: e.g. a late breach
+    # report or a breach at the vendor).
+    since_last_review: tuple = ()
 
 
 def review_record_facts(vendor: BusinessAssociate) -> ReviewRecordFacts:
     """The BAA status (``vendors.baa_status``, the inventory's definition), the evidence state
     (``schedule``: only the newest record of each kind, stale after its validity), the open
-    follow-up actions past their date and the last review recorded. Four small queries."""
+    follow-up actions past their date, the last review recorded and what the registered apps
+    found since (``review_inputs``). Five small queries + the providers'."""
     organization = vendor.organization
     today = practice_today(organization)
     rules = rules_for([organization.pk])[organization.pk][vendor.tier]
@@ -371,6 +454,7 @@ def review_record_facts(vendor: BusinessAssociate) -> ReviewRecordFacts:
         ).order_by("due_on")
     )
     last = VendorReview.objects.filter(vendor=vendor).order_by("-id").values_list("id", flat=True)
+    last_on = VendorReview.objects.filter(vendor=vendor).aggregate(last=Max("reviewed_on"))["last"]
     return ReviewRecordFacts(
         baa_current=status in (BaaStatus.CURRENT, BaaStatus.EXPIRING),
         baa_label=label,
@@ -378,6 +462,7 @@ def review_record_facts(vendor: BusinessAssociate) -> ReviewRecordFacts:
         evidence_detail=detail,
         overdue_actions=overdue,
         last_review_id=last.first(),
+        since_last_review=tuple(review_inputs.since(vendor, last_on)),
     )
 
 

@@ -257,7 +257,13 @@ def review_create(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.review_record(review=form.save(commit=False), actor=request.user)
+            seen = form.cleaned_data.get("last_review")
+            saved = services.review_record(
+                review=form.save(commit=False),
+                actor=request.user,
+                overdue_reason=form.cleaned_data.get("overdue_reason", ""),
+                last_review_seen=services.UNCHECKED if seen is None else seen,
+            )
         except ValidationError as error:
             review.pk = None
             _errors_to_form(error, form)
@@ -343,6 +349,7 @@ KIND_LABELS = [
     (due.DueKind.ACTION, "Follow-up actions"),
     (due.DueKind.ACCESS, "Access revocations"),
     (due.DueKind.CERTIFICATE, "Disposition certificates"),
+    (due.DueKind.INCIDENT, "Breach-notice deadlines"),
 ]
 
 

@@ -31,3 +31,17 @@ class Flowdown(models.TextChoices):
     SAME_TERMS = "same_terms", "Same restrictions only"
     NOTICE = "notice", "Same restrictions, and notice of each new subcontractor"
     CONSENT = "consent", "Same restrictions, and our written consent before each one"
+
+
+class SignatureStatus(models.TextChoices):
+    """Where a signature request stands. SENT -> SIGNED (by the vendor) -> COMPLETE (we
+    countersigned: the agreement is signed); SENT -> DECLINED; SENT -> CANCELLED (sent again)."""
+
+    SENT = "sent", "Sent to the vendor's signatory"
+    SIGNED = "signed", "Signed by the vendor, waiting for our countersignature"
+    DECLINED = "declined", "Declined by the vendor"
+    COMPLETE = "complete", "Signed by both parties"
+    CANCELLED = "cancelled", "Replaced by a later request"
+
+
+OPEN_SIGNATURE = (SignatureStatus.SENT, SignatureStatus.SIGNED)

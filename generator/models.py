@@ -11,7 +11,13 @@ from baas.models import BusinessAssociateAgreement
 from oversight.models import Organization, TenantModel
 
 from . import positions
-from .choices import CAP_CHOICES, INDEMNIFICATION_CHOICES, RETURN_DESTROY_CHOICES, Flowdown
+from .choices import (
+    CAP_CHOICES,
+    INDEMNIFICATION_CHOICES,
+    RETURN_DESTROY_CHOICES,
+    Flowdown,
+    SignatureStatus,
+)
 
 D = positions.DEFAULTS
 
@@ -157,3 +163,88 @@ class GeneratedAgreement(TenantModel):
                 violation_error_message="This version was already generated.",
             )
         ]
+
+
+class SignatureRequest(TenantModel):
+    """One request to the vendor's signatory to sign a generated version electronically (a
+    simple electronic signature under E-SIGN, 15 U.S.C. 7001, and UETA), through a private
+    link (``portal.links``). Records what was signed (the document's SHA-256), who, when and
+    from where, for both signatures; the signed PDF is the agreement's signed document."""
+
+    generated = models.ForeignKey(
+        GeneratedAgreement, on_delete=models.PROTECT, related_name="signature_requests"
+    )
+    agreement = models.ForeignKey(
+        BusinessAssociateAgreement, on_delete=models.PROTECT, related_name="+"
+    )
+    link = models.OneToOneField(
+        "portal.AccessLink", on_delete=models.PROTECT, related_name="signature_request"
+    )
+    contact = models.ForeignKey("vendors.VendorContact", on_delete=models.PROTECT, related_name="+")
+    document = models.ForeignKey(
+        "baas.AgreementDocument",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The PDF sent for signature.",
+    )
+    document_sha256 = models.CharField("SHA-256 of the document signed", max_length=64)
+    status = models.CharField(
+        max_length=12, choices=SignatureStatus.choices, default=SignatureStatus.SENT
+    )
+    vendor_signer_name = models.CharField(max_length=200, blank=True)
+    vendor_signer_title = models.CharField(max_length=200, blank=True)
+    vendor_signed_at = models.DateTimeField(null=True, blank=True)
+    vendor_ip = models.GenericIPAddressField(null=True, blank=True)
+    vendor_user_agent = models.CharField(max_length=300, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_comments = models.TextField(blank=True)
+    practice_signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    practice_signer_name = models.CharField(max_length=200, blank=True)
+    practice_signer_title = models.CharField(max_length=200, blank=True)
+    countersigned_at = models.DateTimeField(null=True, blank=True)
+    practice_ip = models.GenericIPAddressField(null=True, blank=True)
+    signed_document = models.ForeignKey(
+        "baas.AgreementDocument",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The agreement PDF with its signature page.",
+    )
+    # The link in the "signed" email to the vendor's signatory (the first link's raw token is
+    # not kept, so the signed copy gets a link of its own).
+    download_link = models.OneToOneField(
+        "portal.AccessLink",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signed_copy_request",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement"],
+                condition=models.Q(status__in=["sent", "signed"]),
+                name="signature_one_open_request_per_agreement",
+                violation_error_message="This agreement already waits for a signature.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["signed", "complete"])
+                | models.Q(vendor_signed_at__isnull=False),
+                name="signature_signed_has_time",
+                violation_error_message="A signature needs its time.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Signature request for {self.agreement}"

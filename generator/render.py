@@ -36,3 +36,39 @@ def to_pdf(doc: Document) -> bytes:
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     html = render_to_string("generator/agreement_pdf.html", {"doc": doc})
     return HTML(string=html).write_pdf()
+
+
+def memo_pdf(context: dict) -> bytes:
+    """The one-page negotiation memo (``comparison.py``'s differences) as PDF."""
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    return HTML(string=render_to_string("generator/memo_pdf.html", context)).write_pdf()
+
+
+def signed_pdf(original: bytes, signature, *, consent: str) -> bytes:
+    """The agreement's PDF followed by a signature page with both signatures and the audit
+    data (times, IPs, the SHA-256 of the document signed), joined with pypdf."""
+    from pypdf import PdfReader, PdfWriter
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    organization = signature.organization
+    page = HTML(
+        string=render_to_string(
+            "generator/signature_page.html",
+            {
+                "s": signature,
+                "practice": organization,
+                "vendor": signature.generated.vendor,
+                "consent": consent,
+            },
+        )
+    ).write_pdf()
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(original)))
+    writer.append(PdfReader(io.BytesIO(page)))
+    writer.add_metadata({"/Title": f"Business Associate Agreement - {signature.generated.vendor}"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

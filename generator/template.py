@@ -332,3 +332,12 @@ def clauses(practice: str, vendor: str, p: Positions) -> Document:
         parties=f"Between {practice} (the Covered Entity) and {vendor} (the Business Associate)",
         clauses=tuple(replace(c, text=c.text[:1].upper() + c.text[1:]) for c in out),
     )
+
+
+def clause(key: str, practice: str, vendor: str, p: Positions) -> Clause | None:
+    """The template's clause ``key`` for these positions, or None when the positions leave it
+    out (the wording a negotiation asks for comes from here: ``comparison.py``)."""
+    for c in clauses(practice, vendor, p).clauses:
+        if c.key == key:
+            return c
+    return None

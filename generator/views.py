@@ -1,4 +1,5 @@
-"""The standard-positions settings page, "Generate our BAA" and the DOCX download."""
+"""The standard-positions settings page, "Generate our BAA", the DOCX download and the
+comparison of a vendor's BAA with the standard (agreement-page panel and negotiation memo)."""
 
 from decimal import Decimal
 
@@ -9,11 +10,17 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from baas.choices import TemplateSource
+from baas.models import BusinessAssociateAgreement
+from oversight.choices import AuditAction
+from oversight.models import audit
 from oversight.tenancy import get_for_member, get_rw_for_member, member_required
+from reader.choices import ProposalStatus, ReadingStatus
+from reader.models import DocumentReading
 from vendors.models import BusinessAssociate
 
+from . import comparison, services, template
 from . import render as rendering
-from . import services, template
 from .forms import PositionsForm
 from .models import GeneratedAgreement, StandardPositions
 from .positions import Positions
@@ -71,19 +78,84 @@ def generate(request, pk: int):
     return redirect(generated.agreement.get_absolute_url())
 
 
-@member_required
-def docx_download(request, pk: int):
-    """The generated version as DOCX (for redlining), written from the positions it used."""
-    generated = get_for_member(request, GeneratedAgreement.objects.select_related("vendor"), pk=pk)
+def generated_document(generated: GeneratedAgreement, practice_name: str) -> template.Document:
+    """The clauses of a generated version, written from the positions it used."""
     values = dict(generated.positions)
     for name in ("indemnification_covers", "carve_outs"):
         values[name] = tuple(values.get(name) or ())
     for name in ("cap_amount", "insurance_amount"):
         if values.get(name) is not None:
             values[name] = Decimal(values[name])
-    doc = template.clauses(request.practice.name, generated.vendor.name, Positions(**values))
+    return template.clauses(practice_name, generated.vendor.name, Positions(**values))
+
+
+@member_required
+def docx_download(request, pk: int):
+    """The generated version as DOCX (for redlining), written from the positions it used."""
+    generated = get_for_member(request, GeneratedAgreement.objects.select_related("vendor"), pk=pk)
+    doc = generated_document(generated, request.practice.name)
     response = HttpResponse(rendering.to_docx(doc), content_type=DOCX)
     name = f"baa-{slugify(generated.vendor.name)[:40] or 'vendor'}-v{generated.version}.docx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def pending_proposals(agreement) -> list[comparison.Pending]:
+    """The pending proposals of the agreement's latest finished reading (none if unread)."""
+    reading = (
+        DocumentReading.objects.filter(
+            organization=agreement.organization, agreement=agreement, status=ReadingStatus.DONE
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if reading is None:
+        return []
+    return [
+        comparison.Pending(p.field, p.value, p.excerpt, p.page)
+        for p in reading.proposals.filter(status=ProposalStatus.PENDING)
+    ]
+
+
+def comparison_for(agreement) -> comparison.Comparison:
+    """The agreement against the practice's current standard positions."""
+    practice = agreement.organization
+    provisions = dict(agreement.checklist.values_list("provision", "state"))
+    return comparison.compare(
+        agreement.facts(provisions=provisions, amendments=[]),
+        services.positions_for(practice).as_positions(),
+        practice=practice.name,
+        vendor=agreement.vendor.name,
+        today=practice.today(),
+        pending=pending_proposals(agreement),
+    )
+
+
+def compares(agreement) -> bool:
+    """The comparison is about the vendor's paper (or a negotiated text), not ours."""
+    return agreement.template_source != TemplateSource.PRACTICE
+
+
+@member_required
+def comparison_memo(request, pk: int):
+    """The one-page negotiation memo (PDF) of the differences from the standard."""
+    agreement = get_for_member(
+        request, BusinessAssociateAgreement.objects.select_related("vendor"), pk=pk
+    )
+    result = comparison_for(agreement)
+    pdf = rendering.memo_pdf(
+        {
+            "agreement": agreement,
+            "vendor": agreement.vendor,
+            "practice": request.practice,
+            "comparison": result,
+            "today": request.practice.today(),
+        }
+    )
+    audit(request, AuditAction.EXPORTED, obj=agreement, label="Negotiation memo")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"negotiation-memo-{slugify(agreement.vendor.name)[:40] or 'vendor'}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -7,7 +7,8 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Plug into the lower apps' registries (imports flow one way: incidents -> oversight).
-        from . import due, panels
+        from . import due, panels, review
 
         due.connect()
         panels.connect()
+        review.connect()

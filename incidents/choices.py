@@ -54,6 +54,30 @@ class PhiCategory(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class BreachType(models.TextChoices):
+    """The HHS breach portal's "type of breach"."""
+
+    HACKING = "hacking", "Hacking/IT incident"
+    UNAUTHORIZED = "unauthorized", "Unauthorized access/disclosure"
+    THEFT = "theft", "Theft"
+    LOSS = "loss", "Loss"
+    DISPOSAL = "disposal", "Improper disposal"
+    OTHER = "other", "Other"
+
+
+class BreachLocation(models.TextChoices):
+    """The HHS breach portal's "location of breached information"."""
+
+    LAPTOP = "laptop", "Laptop"
+    DESKTOP = "desktop", "Desktop computer"
+    SERVER = "server", "Network server"
+    EMAIL = "email", "Email"
+    PORTABLE = "portable", "Other portable electronic device"
+    EHR = "ehr", "Electronic medical record"
+    PAPER = "paper", "Paper/films"
+    OTHER = "other", "Other"
+
+
 class NoticeKind(models.TextChoices):
     INDIVIDUALS = "individuals", "Individuals (164.404)"
     MEDIA = "media", "Media (164.406)"

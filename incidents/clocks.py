@@ -33,6 +33,13 @@ The rules (a reviewer should find each here):
   breach is presumed (164.402(2)) and every clock runs.
 - **State** of each deadline: done (a notice of that kind recorded) / overdue / due soon
   (within ``DUE_SOON_DAYS``) / ok.
+- **Status** of an incident (``status``) follows the record: investigating until assessed;
+  assessed; notified once every notice required is recorded; closed only when the practice
+  closes it, and not before it is assessed or while a required notice is owed (``owed``).
+- **Vendor oversight after a breach** (``review_proposed_by``): a concluded breach at a vendor
+  asks for its next periodic review within ``BREACH_REVIEW_DAYS`` of the conclusion (the
+  diligence schedule takes the earlier of that and the policy's date); a late report by the
+  vendor is a finding its next review reads (``incidents.review``).
 """
 
 import math
@@ -47,6 +54,7 @@ MEDIA_THRESHOLD = 500  # "more than 500 residents of a State or jurisdiction", 1
 HHS_THRESHOLD = 500  # "500 or more individuals", 164.408(b)
 ORAL_DELAY_MAX_DAYS = 30  # 164.412(b)
 DUE_SOON_DAYS = 7
+BREACH_REVIEW_DAYS = 30  # the vendor's next review after a concluded breach
 
 
 class DiscoveryBasis(StrEnum):
@@ -64,6 +72,13 @@ class Conclusion(StrEnum):
     PENDING = "pending"  # not assessed yet: a breach is presumed (164.402(2))
     BREACH = "breach"
     LOW_PROBABILITY = "low_probability"
+
+
+class Status(StrEnum):  # the values of incidents.choices.IncidentStatus
+    INVESTIGATING = "investigating"
+    ASSESSED = "assessed"
+    NOTIFIED = "notified"
+    CLOSED = "closed"
 
 
 class ClockState(StrEnum):
@@ -284,3 +299,34 @@ def in_annual_log(facts: IncidentFacts, year: int) -> bool:
         and notice_required(facts)
         and not hhs_contemporaneous(facts)
     )
+
+
+def owed(facts: IncidentFacts) -> list[Deadline]:
+    """The practice's notices required and not recorded yet."""
+    return [d for d in practice_deadlines(facts) if d.done_on is None]
+
+
+def assessed(facts: IncidentFacts) -> bool:
+    """A conclusion is recorded, or no notice can be owed whatever it is (secured PHI, an
+    exception of 164.402(1))."""
+    return facts.conclusion != Conclusion.PENDING or not notice_required(facts)
+
+
+def status(facts: IncidentFacts, *, closed: bool = False) -> Status:
+    """Investigating until assessed; notified once every required notice is recorded (a
+    breach); assessed otherwise; closed when the practice closed it."""
+    if closed:
+        return Status.CLOSED
+    if not assessed(facts):
+        return Status.INVESTIGATING
+    if notice_required(facts) and not owed(facts):
+        return Status.NOTIFIED
+    return Status.ASSESSED
+
+
+def review_proposed_by(facts: IncidentFacts, assessed_on: date | None) -> date | None:
+    """A breach concluded on ``assessed_on`` asks for the vendor's next periodic review within
+    ``BREACH_REVIEW_DAYS`` (None when not a breach, or not concluded yet)."""
+    if assessed_on is None or facts.conclusion != Conclusion.BREACH or not notice_required(facts):
+        return None
+    return assessed_on + timedelta(days=BREACH_REVIEW_DAYS)

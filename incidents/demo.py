@@ -8,7 +8,7 @@ from oversight.demo import DemoPractice
 from vendors.models import BusinessAssociate
 
 from . import services
-from .choices import Conclusion, IncidentStatus, NoticeKind, NoticeMethod
+from .choices import Conclusion, NoticeKind, NoticeMethod
 from .models import IncidentNotice, VendorIncident
 
 
@@ -33,15 +33,21 @@ def seed(demo: DemoPractice) -> None:
             practice_discovered_on=today - timedelta(days=33),
             description="A billing specialist's mailbox was accessed for two days; claim "
             "attachments were in it.",
+            breach_types=["hacking"],
+            locations=["email"],
             phi_categories=["demographic", "insurance", "clinical"],
             individuals_affected=640,
             states={"NY": 560, "NJ": 80},
-            status=IncidentStatus.ASSESSED,
+            breach_started_on=today - timedelta(days=42),
+            breach_ended_on=today - timedelta(days=40),
             factor_nature="Names, dates of birth, member numbers and diagnosis codes.",
             factor_recipient="Unknown external actor.",
             factor_acquired="Mailbox access logs show attachments were opened.",
             factor_mitigation="Password reset, MFA enforced; no evidence of further use.",
             conclusion=Conclusion.BREACH,
+            # Concluded four weeks ago: the vendor's next review is brought forward to two
+            # days from now (``clocks.review_proposed_by``).
+            assessed_on=today - timedelta(days=28),
         ),
         actor=actor,
     )
@@ -65,11 +71,13 @@ def seed(demo: DemoPractice) -> None:
                 vendor_notified_on=today - timedelta(days=118),
                 practice_discovered_on=today - timedelta(days=118),
                 description="An engineer's laptop was stolen from a car.",
+                breach_types=["theft"],
+                locations=["laptop"],
                 phi_categories=["demographic"],
                 individuals_affected=None,
-                status=IncidentStatus.CLOSED,
                 phi_secured=True,
                 secured_how="BitLocker full-disk encryption (AES-256), key not on the device.",
             ),
             actor=actor,
+            close=True,
         )

@@ -4,7 +4,7 @@ from django import forms
 
 from vendors.models import BusinessAssociate
 
-from .choices import PhiCategory
+from .choices import BreachLocation, BreachType, IncidentStatus, PhiCategory
 from .models import NO_IDENTIFIERS, IncidentNotice, VendorIncident
 from .services import incident_errors
 
@@ -49,10 +49,31 @@ class IncidentForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Categories only. " + NO_IDENTIFIERS,
     )
+    breach_types = forms.MultipleChoiceField(
+        label="Type of breach",
+        choices=BreachType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="As the HHS breach portal asks.",
+    )
+    locations = forms.MultipleChoiceField(
+        label="Location of the information",
+        choices=BreachLocation.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="As the HHS breach portal asks.",
+    )
     states = StatesField(
         label="Residents affected by state",
         required=False,
         help_text='One "state: count" per line (e.g. "NY: 600"). Counts only, no names.',
+    )
+
+    close = forms.BooleanField(
+        label="Close the incident",
+        required=False,
+        help_text="Once assessed and every notice required is recorded. Otherwise the status "
+        "follows the record: investigating, assessed, notified when every notice is recorded.",
     )
 
     class Meta:
@@ -64,17 +85,21 @@ class IncidentForm(forms.ModelForm):
             "vendor_notified_on",
             "practice_discovered_on",
             "discovery_basis",
+            "breach_started_on",
+            "breach_ended_on",
             "description",
+            "breach_types",
+            "locations",
             "phi_categories",
             "individuals_affected",
             "states",
-            "status",
             "law_enforcement_delay",
             "law_enforcement_requested_on",
             "law_enforcement_until",
             "law_enforcement_in_writing",
             *VendorIncident.FACTORS,
             "conclusion",
+            "assessed_on",
             "exception",
             "phi_secured",
             "secured_how",
@@ -83,6 +108,9 @@ class IncidentForm(forms.ModelForm):
             "vendor_discovered_on": DATE,
             "vendor_notified_on": DATE,
             "practice_discovered_on": DATE,
+            "breach_started_on": DATE,
+            "breach_ended_on": DATE,
+            "assessed_on": DATE,
             "law_enforcement_requested_on": DATE,
             "law_enforcement_until": DATE,
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -97,6 +125,7 @@ class IncidentForm(forms.ModelForm):
         ).order_by("name")
         if self.instance.pk:
             self.fields["vendor"].disabled = True
+        self.initial["close"] = self.instance.status == IncidentStatus.CLOSED
 
     def clean(self):
         cleaned = super().clean()

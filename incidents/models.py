@@ -11,6 +11,8 @@ from vendors.models import BusinessAssociate
 from . import clocks
 from .choices import (
     BreachException,
+    BreachLocation,
+    BreachType,
     Conclusion,
     DiscoveryBasis,
     IncidentStatus,
@@ -20,6 +22,11 @@ from .choices import (
 )
 
 NO_IDENTIFIERS = "No patient names or identifiers: categories and counts only."
+
+
+def _labels(choices, keys) -> list[str]:
+    labels = dict(choices.choices)
+    return [labels.get(key, key) for key in keys or []]
 
 
 class VendorIncident(TenantModel):
@@ -47,8 +54,18 @@ class VendorIncident(TenantModel):
         default=DiscoveryBasis.VENDOR,
         help_text="164.404(a)(2): an agent's discovery is the practice's.",
     )
+    # The HHS breach portal asks for the breach's own dates, apart from its discovery.
+    breach_started_on = models.DateField(
+        "the breach began on", null=True, blank=True, help_text="Empty: not known yet."
+    )
+    breach_ended_on = models.DateField(
+        "the breach ended on", null=True, blank=True, help_text="Empty: ongoing or not known."
+    )
     description = models.TextField("what happened", help_text=NO_IDENTIFIERS)
     phi_categories = models.JSONField("PHI involved", default=list, blank=True)
+    # The HHS breach portal's "type of breach" and "location of breached information".
+    breach_types = models.JSONField("type of breach", default=list, blank=True)
+    locations = models.JSONField("location of the information", default=list, blank=True)
     individuals_affected = models.PositiveIntegerField(
         "individuals affected", null=True, blank=True, help_text="Empty while not known."
     )
@@ -85,6 +102,12 @@ class VendorIncident(TenantModel):
     conclusion = models.CharField(
         max_length=16, choices=Conclusion.choices, default=Conclusion.PENDING
     )
+    assessed_on = models.DateField(
+        "assessment concluded on",
+        null=True,
+        blank=True,
+        help_text="Empty: the day the conclusion is recorded.",
+    )
     exception = models.CharField(
         "exception (164.402(1))", max_length=16, choices=BreachException.choices, blank=True
     )
@@ -120,6 +143,13 @@ class VendorIncident(TenantModel):
                 violation_error_message="The vendor cannot notify us before it discovered it.",
             ),
             models.CheckConstraint(
+                condition=Q(breach_ended_on__isnull=True)
+                | Q(breach_started_on__isnull=True)
+                | Q(breach_ended_on__gte=F("breach_started_on")),
+                name="incident_breach_ends_after_it_began",
+                violation_error_message="A breach cannot end before it began.",
+            ),
+            models.CheckConstraint(
                 condition=Q(law_enforcement_until__isnull=True)
                 | Q(law_enforcement_requested_on__isnull=True)
                 | Q(law_enforcement_until__gte=F("law_enforcement_requested_on")),
@@ -133,8 +163,15 @@ class VendorIncident(TenantModel):
 
     @property
     def phi_category_labels(self) -> list[str]:
-        labels = dict(PhiCategory.choices)
-        return [labels.get(key, key) for key in self.phi_categories or []]
+        return _labels(PhiCategory, self.phi_categories)
+
+    @property
+    def breach_type_labels(self) -> list[str]:
+        return _labels(BreachType, self.breach_types)
+
+    @property
+    def location_labels(self) -> list[str]:
+        return _labels(BreachLocation, self.locations)
 
     def facts(self, notices=None) -> clocks.IncidentFacts:
         """The record as the clocks read it. ``notices``: the incident's notices if already

@@ -6,15 +6,24 @@ from django.db import transaction
 
 from baas.choices import AgreementStatus
 from baas.models import BusinessAssociateAgreement
+from diligence.services import schedule_refresh
 
-from .choices import Conclusion, NoticeKind
+from . import clocks
+from .choices import Conclusion, IncidentStatus, NoticeKind
 from .models import IncidentNotice, VendorIncident
 
 
 def incident_errors(incident: VendorIncident, today) -> dict[str, str]:
     """What makes a record impossible, by field: the form shows the same messages."""
     errors: dict[str, str] = {}
-    for name in ("vendor_discovered_on", "vendor_notified_on", "practice_discovered_on"):
+    for name in (
+        "vendor_discovered_on",
+        "vendor_notified_on",
+        "practice_discovered_on",
+        "breach_started_on",
+        "breach_ended_on",
+        "assessed_on",
+    ):
         day = getattr(incident, name)
         if day and day > today:
             errors[name] = "This date is in the future."
@@ -27,6 +36,22 @@ def incident_errors(incident: VendorIncident, today) -> dict[str, str]:
             "vendor_notified_on",
             "The vendor cannot have notified us before it discovered the incident "
             f"({discovered:%Y-%m-%d}).",
+        )
+    started, ended = incident.breach_started_on, incident.breach_ended_on
+    if started and ended and ended < started:
+        errors.setdefault(
+            "breach_ended_on", f"The breach cannot end before it began ({started:%Y-%m-%d})."
+        )
+    if started and discovered and started > discovered:
+        errors.setdefault(
+            "breach_started_on",
+            f"The breach cannot begin after it was discovered ({discovered:%Y-%m-%d}).",
+        )
+    earliest = min((d for d in (discovered, incident.practice_discovered_on) if d), default=None)
+    if incident.assessed_on and earliest and incident.assessed_on < earliest:
+        errors.setdefault(
+            "assessed_on",
+            f"The assessment cannot conclude before the discovery ({earliest:%Y-%m-%d}).",
         )
     if incident.law_enforcement_delay:
         if not incident.law_enforcement_until:
@@ -63,21 +88,48 @@ def _current_window(vendor) -> tuple[int | None, str]:
     return baa.breach_notice_days, baa.breach_notice_day_kind
 
 
+def closing_errors(incident: VendorIncident, facts: clocks.IncidentFacts) -> dict[str, str]:
+    """An incident is closed only once assessed and with every required notice recorded."""
+    if not clocks.assessed(facts):
+        return {"conclusion": "Record the risk assessment's conclusion before closing."}
+    owed = clocks.owed(facts)
+    if owed:
+        listed = "; ".join(f"{d.label} (due {d.due:%Y-%m-%d})" for d in owed)
+        return {"close": f"Record the notices still owed before closing: {listed}."}
+    return {}
+
+
 @transaction.atomic
-def incident_save(*, incident: VendorIncident, actor) -> VendorIncident:
+def incident_save(*, incident: VendorIncident, actor, close: bool | None = None) -> VendorIncident:
     """Record or update an incident. A new one copies the signed BAA's breach-notice window
-    (the contract in force when it happened) so the vendor's report is judged against it."""
+    (the contract in force when it happened) so the vendor's report is judged against it.
+    The status follows the record (``clocks.status``); ``close=True`` closes it (once assessed
+    and notified), ``False`` reopens it, ``None`` keeps it as it is. The vendor's next review
+    follows (``diligence.services.schedule_refresh``: a breach brings it forward)."""
     if incident.vendor.organization_id != incident.organization_id:
         raise ValidationError("The vendor is not in this practice.")
-    errors = incident_errors(incident, incident.organization.today())
+    today = incident.organization.today()
+    errors = incident_errors(incident, today)
     if errors:
         raise ValidationError(errors)
     if not incident.law_enforcement_delay:
         incident.law_enforcement_requested_on = incident.law_enforcement_until = None
+    if incident.conclusion == Conclusion.PENDING:
+        incident.assessed_on = None
+    elif incident.assessed_on is None:
+        incident.assessed_on = today
     if incident.pk is None:
         incident.baa_window, incident.baa_window_unit = _current_window(incident.vendor)
+    facts = incident.facts(list(incident.notices.all()) if incident.pk else [])
+    closed = incident.status == IncidentStatus.CLOSED if close is None else close
+    if close:
+        errors = closing_errors(incident, facts)
+        if errors:
+            raise ValidationError(errors)
+    incident.status = clocks.status(facts, closed=closed)
     incident._history_user = actor
     incident.save()
+    schedule_refresh(vendor=incident.vendor)
     return incident
 
 
@@ -98,4 +150,11 @@ def notice_record(*, notice: IncidentNotice, actor) -> IncidentNotice:
         raise ValidationError({"kind": "Choose a kind of notice."})
     notice._history_user = actor
     notice.save()
+    # The status follows the notices (``clocks.status``): notified once none is owed.
+    if incident.status != IncidentStatus.CLOSED:
+        new = clocks.status(incident.facts())
+        if new != incident.status:
+            incident.status = new
+            incident._history_user = actor
+            incident.save(update_fields=["status"])
     return notice

@@ -17,7 +17,7 @@ from oversight.tenancy import (
 from vendors.models import BusinessAssociate
 
 from . import clocks, services
-from .choices import IncidentStatus
+from .choices import IncidentStatus, NoticeMethod
 from .forms import IncidentForm, NoticeForm
 from .models import IncidentNotice, VendorIncident
 
@@ -75,7 +75,11 @@ def _incident_form(request, incident: VendorIncident, *, title: str):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.incident_save(incident=form.save(commit=False), actor=request.user)
+            saved = services.incident_save(
+                incident=form.save(commit=False),
+                actor=request.user,
+                close=form.cleaned_data["close"],
+            )
         except ValidationError as error:
             _errors_to_form(error, form)
         else:
@@ -150,17 +154,28 @@ def notice_create(request, pk: int):
     )
 
 
+def _substitute(incident) -> str:
+    """Whether substitute notice was given (164.404(d)(2)), from the recorded notices."""
+    methods = {n.method for n in incident.notices.all()}
+    return "yes" if NoticeMethod.SUBSTITUTE in methods else "no"
+
+
 # The fields the HHS breach portal asks for that the record holds (164.408(c) annual log).
 HHS_LOG_COLUMNS = [
     ("business_associate", lambda i, f: i.vendor.name),
+    ("breach_start_date", lambda i, f: i.breach_started_on),
+    ("breach_end_date", lambda i, f: i.breach_ended_on),
     ("date_of_discovery", lambda i, f: clocks.discovery_date(f).isoformat()),
     ("vendor_discovered_on", lambda i, f: i.vendor_discovered_on.isoformat()),
     ("individuals_affected", lambda i, f: i.individuals_affected),
     ("states", lambda i, f: "; ".join(f"{k}: {v}" for k, v in (i.states or {}).items())),
+    ("type_of_breach", lambda i, f: "; ".join(i.breach_type_labels)),
+    ("location_of_breached_information", lambda i, f: "; ".join(i.location_labels)),
     ("type_of_phi", lambda i, f: "; ".join(i.phi_category_labels)),
     ("what_happened", lambda i, f: i.description),
     ("safeguards_and_actions_taken", lambda i, f: i.factor_mitigation),
     ("notice_to_individuals_on", lambda i, f: f.notices_given.get("individuals")),
+    ("substitute_notice", lambda i, f: _substitute(i)),
     ("media_notice_on", lambda i, f: f.notices_given.get("media")),
     ("law_enforcement_delay_until", lambda i, f: i.law_enforcement_until),
 ]

@@ -31,3 +31,4 @@ class AuditAction(models.TextChoices):
     EXPORTED = "exported", "Data exported"
     BINDER_GENERATED = "binder_generated", "Audit binder generated"
     BINDER_DOWNLOADED = "binder_downloaded", "Audit binder downloaded"
+    PRIVATE_LINK = "private_link", "Private link used (vendor portal)"

@@ -1,7 +1,9 @@
 """Private documents: signed BAAs, amendments, diligence evidence, disposition certificates.
 
 - Uploads are validated by *content*, not by name: a PDF must start with ``%PDF-`` and parse
-  with pypdf, unencrypted; images and office files must carry their format's signature.
+  with pypdf, unencrypted; images and office files must carry their format's signature; a
+  Word document (``DOCX``, agreement documents the BAA reader reads) must also open with
+  python-docx and not be macro-enabled (.docm).
 - Active or disguised content is refused, whatever the file's type:
   a PDF with JavaScript, automatic actions (``/OpenAction`` with an action, ``/AA``),
   ``/Launch``, embedded files or rich media (found by pypdf *and* in the raw bytes, with
@@ -37,6 +39,7 @@ from .models import TenantModel
 PDF = "pdf"
 IMAGES = "images"
 OFFICE = "office"
+DOCX = "docx"  # a Word document only (.docx): what the BAA reader reads besides PDFs
 
 
 @dataclass(frozen=True)
@@ -344,8 +347,49 @@ def _sniff_office(head: bytes, data: bytes, name: str) -> Sniffed | None:
     return None
 
 
+DOCX_TYPE = OOXML["word/"][1]
+# The main part's content type of a macro-enabled Word document (.docm) or template.
+_MACRO_TYPES = (b"macroenabled", b"ms-word.document.macro", b"ms-word.template.macro")
+MAX_DOCX_CONTENT_TYPES_BYTES = 1024 * 1024
+
+
+def _sniff_docx(head: bytes, data: bytes) -> Sniffed | None:
+    """A Word document (.docx): a ZIP within the office caps, without macros (nor declared
+    macro-enabled, .docm), with a Word main part that python-docx opens. ``None`` when the file
+    is not a ZIP or not a Word document at all (another office file, a plain ZIP)."""
+    if not head.startswith(b"PK\x03\x04"):
+        return None
+    names = check_office_archive(data)  # damaged, zip bomb, macros (vbaProject.bin)
+    if "[Content_Types].xml" not in names or not any(n.startswith("word/") for n in names):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo("[Content_Types].xml")
+            if info.file_size > MAX_DOCX_CONTENT_TYPES_BYTES:
+                raise ValidationError("This Word document is damaged.")
+            types = archive.read(info).lower()
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as error:
+        raise ValidationError("This Word document is damaged.") from error
+    if any(marker in types for marker in _MACRO_TYPES):
+        raise ValidationError(
+            "This Word document is macro-enabled (.docm), which is not accepted. Save it as a "
+            "plain Word document (.docx) or a PDF and upload that copy."
+        )
+    try:
+        import docx
+
+        docx.Document(io.BytesIO(data))
+    except Exception as error:  # python-docx raises many kinds on a bad part or XML
+        raise ValidationError(
+            "This Word document is damaged and cannot be opened. Save it again from Word (or "
+            "as a PDF) and upload that copy."
+        ) from error
+    return Sniffed("docx", DOCX_TYPE)
+
+
 KIND_LABELS = {
     PDF: "a PDF",
+    DOCX: "a Word document (.docx)",
     IMAGES: "an image (PNG, JPEG, GIF, WebP)",
     OFFICE: "a Word, Excel or PowerPoint file",
 }
@@ -374,6 +418,8 @@ def validate_upload(upload, *, allowed=(PDF,)) -> Sniffed:
         sniffed = _sniff_pdf(head, data)
     if sniffed is None and IMAGES in allowed:
         sniffed = _sniff_image(head, data)
+    if sniffed is None and DOCX in allowed:
+        sniffed = _sniff_docx(head, data)
     if sniffed is None and OFFICE in allowed:
         sniffed = _sniff_office(head, data, name)
     if sniffed is None:

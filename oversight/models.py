@@ -102,6 +102,15 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(role=Role.ADMIN)
 
 
+class CurrentMembershipManager(models.Manager.from_queryset(MembershipQuerySet)):
+    """Members who still belong to the practice. A removed member's row stays (ended), so
+    that every review, determination or action they recorded keeps its author; related
+    lookups (``review.reviewer``) go through the base manager and still find it."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(ended_at__isnull=True)
+
+
 class Membership(models.Model):
     """A user's role in one practice. A user may belong to several practices."""
 
@@ -116,12 +125,17 @@ class Membership(models.Model):
         "reminder emails", max_length=16, choices=ReminderMode.choices, default=ReminderMode.DIGEST
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the member is removed from the practice (164.316(b)(2)(i): the record of who did
+    # what is kept): the person loses access, their name stays on what they recorded.
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = MembershipQuerySet.as_manager()
+    objects = CurrentMembershipManager()
+    all_objects = MembershipQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["organization__name", "user__email"]
+        base_manager_name = "all_objects"
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "organization"],

@@ -68,9 +68,14 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         raise ValidationError(
             f"This invitation is for {invitation.email}; you are signed in as {user.email}."
         )
-    membership, _ = Membership.objects.get_or_create(
+    membership, created = Membership.all_objects.get_or_create(
         user=user, organization=invitation.organization, defaults={"role": invitation.role}
     )
+    if not created and membership.ended_at is not None:
+        # A member removed earlier and invited again: the same row comes back, with the new role.
+        membership.ended_at = None
+        membership.role = invitation.role
+        membership.save(update_fields=["ended_at", "role"])
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return membership
@@ -137,5 +142,8 @@ def member_unlock(*, membership: Membership, request) -> None:
 
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
+    """The member loses access to the practice; the row is kept, ended, so what they recorded
+    keeps its author (nothing in a compliance record is deleted)."""
     _ensure_another_admin(membership)
-    membership.delete()
+    membership.ended_at = timezone.now()
+    membership.save(update_fields=["ended_at"])

@@ -63,11 +63,13 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     # The product, lowest layer first:
-    # dashboard, binder -> reminders, reader, incidents -> baas, diligence -> vendors -> oversight.
+    # dashboard, binder -> reminders, reader, incidents -> baas, diligence -> vendors -> oversight;
+    # portal -> diligence, vendors, oversight.
     "vendors",
     "diligence",
     "baas",
     "incidents",
+    "portal",
     "reader",
     "generator",
     "reminders",
@@ -212,6 +214,8 @@ SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=9
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# ISO dates, and times with their zone everywhere, the Django admin included.
+FORMAT_MODULE_PATH = ["oversight.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -266,6 +270,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Vendor Oversight <ov
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # First wait after a temporary SMTP failure of a reminder, doubled at each attempt (reminders).
 REMINDER_BACKOFF_SECONDS = env.int("REMINDER_BACKOFF_SECONDS", default=60)
+
+# The vendor portal's private links (``portal/links.py``): per-IP limits on every view that
+# takes a token. All requests (a vendor saving answers as they go stays far below), and
+# failed lookups (a wrong, expired or revoked token), which only guessing produces in bulk.
+PORTAL_LINK_RATE = env.str("PORTAL_LINK_RATE", default="120/m")
+PORTAL_LINK_FAILED_RATE = env.str("PORTAL_LINK_FAILED_RATE", default="20/h")
 
 # Celery: a Redis broker in production and CI. The local run (scripts/run.sh) uses kombu's
 # filesystem transport under var/celery-broker/: a real worker and beat with no server to install.

@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("reader.urls")),
     path("", include("diligence.urls")),
     path("", include("incidents.urls")),
+    path("", include("portal.urls")),
     path("", include("reminders.urls")),
     path("", include("vendors.urls")),
 ]

@@ -1,13 +1,12 @@
 """How a proposal maps onto an agreement's recorded terms (pure: no database writes).
 
 Each proposal field either maps to agreement fields (``terms_for``), to a checklist row
-(``provision:<key>``), or is shown for information only (parties, own-use rights, precedence,
-other windows, a cap set by another agreement), because the agreement has no field for it yet.
+(``provision:<key>``), or is shown for information only (parties, precedence, other windows,
+a cap set by another agreement), because the agreement has no field for it yet.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Any
 
@@ -38,6 +37,11 @@ OWN_USE = {
     "aggregation": "data aggregation",
     "model_training": "model training",
 }
+OWN_USE_FIELDS = {
+    "de_identification": "own_use_deidentify",
+    "aggregation": "own_use_aggregate",
+    "model_training": "own_use_train_models",
+}
 CARVE_LABELS = dict(CarveOut.choices) | {
     "willful_violation": "Willful violation",
     "indemnification": "Indemnification obligations",
@@ -47,6 +51,24 @@ CARVE_LABELS = dict(CarveOut.choices) | {
     "bodily_injury": "Bodily injury or death",
     "ip_infringement": "IP infringement",
 }
+
+
+# The agreement-form fields a person may edit before accepting each kind of proposal (the
+# fields ``terms_for`` writes). Provisions and information-only proposals are not edited here.
+EDIT_FIELDS = {
+    "indemnification": ("indemnification",),
+    "indemnity_covers": ("indemnification_covers",),
+    "carve_outs": ("carve_outs",),
+    "liability_cap": ("cap_kind", "cap_months", "cap_amount", "cap_multiple"),
+    "breach_notice": ("breach_notice_days", "breach_notice_day_kind"),
+    "auto_renewal": ("auto_renews", "renewal_notice_days"),
+    "dates": ("effective_on", "expires_on"),
+    "own_use": ("own_use_deidentify", "own_use_aggregate", "own_use_train_models"),
+}
+
+
+def editable(field: str) -> bool:
+    return field in EDIT_FIELDS
 
 
 def label(field: str) -> str:
@@ -85,19 +107,16 @@ def terms_for(field: str, value: Any) -> dict[str, Any] | None:
         if days is None:
             # "without unreasonable delay" with no number: no window is recorded (a finding)
             return {"breach_notice_days": None} if value.get("text_only") else None
-        if unit == "hours":
-            # the agreement records days: hours round up to whole calendar days
-            return {
-                "breach_notice_days": math.ceil(days / 24),
-                "breach_notice_day_kind": DayKind.CALENDAR,
-            }
-        kind = DayKind.BUSINESS if unit == "business" else DayKind.CALENDAR
+        kind = {"hours": DayKind.HOURS, "business": DayKind.BUSINESS}.get(unit, DayKind.CALENDAR)
         return {"breach_notice_days": days, "breach_notice_day_kind": kind}
     if field == "auto_renewal":
         out: dict[str, Any] = {"auto_renews": bool(value.get("renews"))}
         if value.get("renews") and value.get("notice_days") is not None:
             out["renewal_notice_days"] = value["notice_days"]
         return out
+    if field == "own_use":
+        # The three rights the reader looks for; "other purposes" is the user's call.
+        return {name: key in value for key, name in OWN_USE_FIELDS.items()}
     if field == "dates":
         out = {}
         if value.get("effective_on"):
@@ -176,6 +195,31 @@ def show(field: str, value: Any) -> str:
     return str(value)
 
 
+def show_terms(terms: dict) -> str:
+    """Edited terms in words ("Breach-notice window: 3; counted in: Hours"), with the
+    agreement's field labels and choice names."""
+    from baas.models import BusinessAssociateAgreement
+
+    parts = []
+    for name, value in terms.items():
+        field = BusinessAssociateAgreement._meta.get_field(name)
+        names = dict(field.choices or ())
+        if name == "indemnification_covers":
+            names = dict(IndemnityCover.choices)
+        elif name == "carve_outs":
+            names = dict(CarveOut.choices)
+        if isinstance(value, list):
+            shown = ", ".join(str(names.get(v, v)) for v in value) or "none"
+        elif isinstance(value, bool):
+            shown = "yes" if value else "no"
+        elif value in (None, ""):
+            shown = "empty"
+        else:
+            shown = str(names.get(value, value))
+        parts.append(f"{str(field.verbose_name).capitalize()}: {shown}")
+    return "; ".join(parts)
+
+
 def current(field: str, agreement, provisions: dict[str, str]) -> str:
     """The agreement's recorded value for the same term, in words."""
     if field.startswith("provision:"):
@@ -211,6 +255,11 @@ def current(field: str, agreement, provisions: dict[str, str]) -> str:
         eff = a.effective_on.isoformat() if a.effective_on else "—"
         exp = a.expires_on.isoformat() if a.expires_on else "evergreen"
         return f"effective {eff}, expires {exp}"
+    if field == "own_use":
+        return (
+            ", ".join(OWN_USE[key] for key, name in OWN_USE_FIELDS.items() if getattr(a, name))
+            or "none recorded"
+        ) + ("; other purposes" if a.own_use_other else "")
     if field == "parties":
         return a.vendor.name
     return "—"

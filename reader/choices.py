@@ -13,4 +13,5 @@ class ReadingStatus(models.TextChoices):
 class ProposalStatus(models.TextChoices):
     PENDING = "pending", "Waiting for a decision"
     ACCEPTED = "accepted", "Accepted"
+    EDITED = "edited", "Accepted as edited"
     REJECTED = "rejected", "Rejected"

@@ -195,14 +195,15 @@ def _ocr(data: bytes, page_count: int) -> Extracted:
         src.write_bytes(data)
         try:
             subprocess.run(
-                ["pdftoppm", "-r", str(OCR_DPI), "-gray", "-png", str(src), str(Path(tmp) / "p")],
+                # uncompressed grey pages (PGM): PNG compression cost twenty times the render
+                ["pdftoppm", "-r", str(OCR_DPI), "-gray", str(src), str(Path(tmp) / "p")],
                 check=True,
                 capture_output=True,
                 timeout=OCR_TIMEOUT_PER_PAGE * max(page_count, 1),
             )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
             raise ExtractionError("ocr_failed", MESSAGES["ocr_failed"]) from e
-        images = sorted(Path(tmp).glob("p-*.png"))
+        images = sorted(Path(tmp).glob("p-*.pgm"))
         workers = max(1, min(len(images), os.cpu_count() or 1))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             texts = list(pool.map(_ocr_page, images))

@@ -71,6 +71,9 @@ class Proposal(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # What the person accepted instead of ``value`` (agreement field -> value, as JSON), when
+    # they edited the proposal first (status "edited"); the reader's own value is kept.
+    edited_terms = models.JSONField(null=True, blank=True)
 
     history = HistoricalRecords()
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .text import NUMBER, Document, Sentence, negated, quantities, words_to_int
+from .text import NUMBER, NUMBER_WORDS, Document, Sentence, negated, quantities, words_to_int
 
 # --- results ---------------------------------------------------------------------------------
 
@@ -167,6 +167,13 @@ def _candidates(doc: Document) -> Counter:
             del found[term]
             continue
         found[term] = len(re.findall(_term_re(term), text))
+    # "Provider" that only ever appears inside "Service Provider" is not a term of its own
+    for short in list(found):
+        if any(
+            long != short and re.search(_term_re(short), long) and found[long] >= found[short]
+            for long in found
+        ):
+            del found[short]
     return Counter({t: n for t, n in found.items() if n >= 3})
 
 
@@ -308,6 +315,8 @@ PROVISION_PATTERNS: dict[str, list[str]] = {
         r"(?:report|notify|notice)\w*\s+[^.;]{0,200}?(?:use|uses|disclosure|disclosures)\s+"
         rf"(?:of\s+(?:the\s+)?{PHI}\s+)?(?:\w+\s+){{0,2}}?(?:not\s+(?:provided|permitted|authori[sz]ed|allowed)|"
         r"in\s+violation|contrary\s+to|inconsistent\s+with)",
+        r"(?:report|notify)\w*\s+[^.;]{0,200}?(?:use|uses|disclosure|disclosures)\s+[^.;]{0,60}?"
+        r"(?:does|do)\s+not\s+(?:permit|allow|authori[sz]e|provide\s+for)",
         r"(?:report|notify)\w*\s+[^.;]{0,120}?(?:unauthori[sz]ed|impermissible|improper|"
         r"non-permitted)\s+(?:access,\s+)?(?:use|uses|disclosure)",
         r"(?:use|uses|disclosure|disclosures)\s+(?:of\s+\w+\s+)?(?:not\s+(?:provided|permitted)|"
@@ -343,8 +352,8 @@ PROVISION_PATTERNS: dict[str, list[str]] = {
         r"carr(?:y|ies|ying)\s+out\s+[^.]{0,120}obligations?",
         r"to\s+the\s+extent[^.]{0,120}obligation(?:\(s\)|s)?\s+(?:of\s+\w+\s+)?under\s+"
         r"(?:subpart\s+E|the\s+privacy\s+rule)",
-        r"(?:perform|performs|fulfil|fulfill)\w*\s+[^.]{0,60}obligations?\s+under\s+(?:subpart E|"
-        r"the\s+privacy\s+rule)",
+        r"(?:perform|performs|fulfil|fulfill)\w*\s+[^.]{0,60}obligations?\s+(?:of\s+[\w ]{1,40}?\s+)?"
+        r"under\s+(?:subpart E|the\s+privacy\s+rule)",
     ],
     # 164.504(e)(2)(ii)(I)
     "books_records": [
@@ -423,7 +432,16 @@ def _ce_may_terminate(sentence: str, p: Parties) -> bool:
 
 _INDEMNITY_VERB = re.compile(
     r"\b(?:indemnif(?:y|ies)|defend(?:,)?\s+and\s+hold|hold\s+(?:\w+\s+){0,6}?harmless|"
-    r"reimburse|bear\s+all\s+costs|be\s+responsible\s+for\s+(?:all\s+)?(?:the\s+)?(?:reasonable\s+)?costs)",
+    r"reimburse|bear\s+all\s+costs|be\s+responsible\s+for\s+(?:and\s+(?:pay|bear)\s+)?(?:all\s+)?"
+    r"(?:the\s+)?(?:reasonable\s+)?costs|pay\s+(?:for\s+)?(?:all|any)\s+(?:reasonable\s+)?"
+    r"(?:costs|expenses))",
+    re.I,
+)
+# "Nothing in this Agreement obligates either party to indemnify" (but "nothing limits the
+# duty to indemnify" affirms it)
+_NOTHING_OBLIGES = re.compile(
+    r"\b(?:nothing|no\s+provision)\b(?![^.;]*\b(?:limit|restrict|waive|affect|prejudice|impair))"
+    r"[^.;]{0,120}$",
     re.I,
 )
 _MUTUAL_SUBJECT = re.compile(r"\b(?:each|either|both)\s+part(?:y|ies)\b|\bthe\s+parties\b", re.I)
@@ -472,11 +490,13 @@ def indemnification(doc: Document, p: Parties) -> tuple[Proposal, Proposal]:
     found: dict[str, Sentence] = {}
     for s in doc.sentences:
         for m in _INDEMNITY_VERB.finditer(s.text):
-            if negated(s.text, m.start(), window=50):
-                continue
-            if m[0].lower().startswith(("reimburse", "bear", "be responsible")) and not re.search(
-                r"costs?|expenses|fees", s.text, re.I
+            if negated(s.text, m.start(), window=50) or _NOTHING_OBLIGES.search(
+                s.text[: m.start()]
             ):
+                continue
+            if m[0].lower().startswith(
+                ("reimburse", "bear", "be responsible", "pay")
+            ) and not re.search(r"costs?|expenses|fees", s.text, re.I):
                 continue
             who = _indemnitor(s.text, m.start(), p, doc.text)
             if who:
@@ -508,7 +528,8 @@ _CAP = re.compile(
     r"limitations?\s+(?:of|on)\s+(?:\w+\s+)?liabilit|liabilit\w*\s+(?:\w+\s+){0,8}?"
     r"(?:is\s+|are\s+|shall\s+be\s+|will\s+be\s+)?(?:limited|capped|subject\s+to\s+(?:the\s+)?"
     r"(?:limitations?|cap))|(?:aggregate|total|maximum|cumulative)\s+liabilit|"
-    r"shall\s+not\s+exceed|will\s+not\s+exceed|\bcap\b(?!ital)|\bcapped\b",
+    r"(?:shall|will|may)\s+(?:not|in\s+no\s+event|under\s+no\s+circumstances?)\s+exceed|"
+    r"in\s+no\s+event\s+(?:\w+\s+){0,8}?exceed|\bcap\b(?!ital)|\bcapped\b",
     re.I,
 )
 _UNCAPPED = re.compile(
@@ -523,8 +544,9 @@ _REFERENCE = re.compile(
     re.I,
 )
 _MONEY = re.compile(
-    r"(?:US\s*)?\$\s?(?P<n>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>million|thousand|k|m)?\b|"
-    r"(?P<w>\d[\d,]*)\s+(?:U\.?S\.?\s+)?dollars",
+    r"(?:(?:US\s*)?\$|\bUSD)\s?(?P<n>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>million|thousand|k|m)?\b|"
+    rf"(?P<w>\d[\d,]*|{NUMBER_WORDS})(?:\s+(?P<wscale>million|thousand))?\s+(?:U\.?S\.?\s+)?"
+    r"dollars",
     re.I,
 )
 _MONTHS_OF_FEES = re.compile(
@@ -541,7 +563,8 @@ _YEAR_OF_FEES = re.compile(
     re.I,
 )
 _MULTIPLE = re.compile(
-    rf"(?P<n>\d+(?:\.\d+)?|{NUMBER})(?:\s*\((?P<d>\d+(?:\.\d+)?x?|{NUMBER})\))?\s*(?:times|x|×)\s+"
+    rf"(?P<n>\d+(?:\.\d+)?|{NUMBER})(?:\s*\((?P<d>\d+(?:\.\d+)?x?|{NUMBER})\))?\s*(?:times|x|×)"
+    r"(?:\s*\(\d+(?:\.\d+)?\s*[x×]\))?\s+"
     r"(?:the\s+)?(?:\w+\s+){0,4}?(?:fees|contract\s+value|amounts?|charges|value)"
     r"|\b(?P<word>twice|double|triple|treble)\s+(?:the\s+)?(?:\w+\s+){0,4}?(?:fees|value|amounts?)",
     re.I,
@@ -604,10 +627,13 @@ def liability_cap(doc: Document) -> tuple[Proposal, Proposal]:
             continue
         value: dict[str, Any] = {"type": "", "months": None, "amount": None, "multiple": None}
         rank = 0
-        if m := _MONTHS_OF_FEES.search(t):
+        months, multiple = _MONTHS_OF_FEES.search(t), _MULTIPLE.search(t)
+        if months and multiple and multiple.start() < months.start():
+            months = None  # "three (3) times the fees paid in the twelve months": a multiple
+        if m := months:
             value.update(type="months_of_fees", months=_num(m["n"] or m["n2"], m["d"] or m["d2"]))
             rank = 5
-        elif m := _MULTIPLE.search(t):
+        elif m := multiple:
             mult = {"twice": 2, "double": 2, "triple": 3, "treble": 3}.get(
                 (m["word"] or "").lower()
             )
@@ -617,8 +643,9 @@ def liability_cap(doc: Document) -> tuple[Proposal, Proposal]:
             value.update(type="months_of_fees", months=12.0)
             rank = 5
         elif m := _MONEY.search(t):
-            amount = float((m["n"] or m["w"]).replace(",", ""))
-            scale = (m["scale"] or "").lower()
+            figure = (m["n"] or m["w"]).replace(",", "")
+            amount = float(figure) if figure[0].isdigit() else float(words_to_int(figure) or 0)
+            scale = (m["scale"] or m["wscale"] or "").lower()
             amount *= {"million": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3}.get(scale, 1)
             value.update(type="fixed_amount", amount=amount)
             rank = 4
@@ -679,6 +706,12 @@ _EVENT = re.compile(
 )
 _NOT_NOTICE = re.compile(r"\bcure|terminat|forward|request\s+(?:by|from|for)", re.I)
 _UNREASONABLE = re.compile(r"without\s+unreasonable\s+delay", re.I)
+# words that set no number either, when they are the only time a Breach notice is given
+_PROMPTLY = re.compile(
+    r"\b(?:promptly|immediately|forthwith|without\s+(?:undue\s+)?delay|"
+    r"as\s+soon\s+as\s+(?:reasonably\s+)?(?:practicable|possible|feasible))\b",
+    re.I,
+)
 
 
 def _trigger(text: str) -> str:
@@ -716,7 +749,7 @@ def breach_notice(doc: Document) -> tuple[Proposal, Proposal]:
                 if after:
                     q = qs[min(after)[1]]
             scored.append((score + 2, -idx, s, q))
-        elif _UNREASONABLE.search(t):
+        elif _UNREASONABLE.search(t) or (is_breach and _PROMPTLY.search(t)):
             scored.append((score, -idx, s, None))
         for q in qs:
             others.append(
@@ -782,7 +815,7 @@ def dates(doc: Document) -> Proposal:
                 continue
             before = s.text[max(0, m.start() - 120) : m.start()].lower()
             if value["effective_on"] is None and re.search(
-                r"effective|entered into|dated|made", before
+                r"effective|entered into|dated|made|takes?\s+effect|commenc", before
             ):
                 value["effective_on"] = d.isoformat()
                 evidence = evidence or s
@@ -809,12 +842,22 @@ _RENEW = re.compile(
     r"successive\s+(?:\w+\s+){0,3}?(?:renewal\s+)?(?:terms|periods)|evergreen",
     re.I,
 )
+# "will be extended for additional one (1) year periods unless either party terminates": a
+# renewal that happens unless someone acts (not one the parties may agree on later).
+_EXTENDED = re.compile(
+    r"(?:extended|renewed|continue)\s+for\s+(?:an?\s+)?(?:additional|further|subsequent)\s+"
+    r"(?:[\w-]+\s+|\(\d+\)\s+){0,3}?(?:terms?|periods?|years?)[^.]{0,200}?\bunless\b",
+    re.I,
+)
+_BY_AGREEMENT = re.compile(r"mutual(?:ly)?\s+(?:written\s+)?agree|written\s+amendment", re.I)
 
 
 def auto_renewal(doc: Document) -> Proposal:
     for s in doc.sentences:
-        m = _RENEW.search(s.text)
+        m = _RENEW.search(s.text) or _EXTENDED.search(s.text)
         if not m or negated(s.text, m.start(), window=50):
+            continue
+        if m.re is _EXTENDED and _BY_AGREEMENT.search(s.text):
             continue
         notice = None
         for q in quantities(s.text):
@@ -834,6 +877,19 @@ _OWN_USE = {
 }
 
 
+# "Data Aggregation services relating to the health care operations of Covered Entity" is a use
+# for the practice that 164.504(e)(2)(i)(B) permits, not a right of the vendor's own.
+_CE_AGGREGATION = re.compile(
+    r"aggregation\s+services|health\s+care\s+operations|164\.504\s*\(e\)\s*\(2\)\s*\(i\)\s*\(B\)",
+    re.I,
+)
+_OWN_PURPOSE = re.compile(
+    r"other\s+(?:customers|clients|covered\s+entities)|its\s+own|own\s+(?:use|purposes)|"
+    r"commercial|improve\s+its|third\s+part",
+    re.I,
+)
+
+
 def own_use(doc: Document) -> Proposal:
     rights: list[str] = []
     evidence = None
@@ -850,6 +906,12 @@ def own_use(doc: Document) -> Proposal:
                 r"workforce|employees|personnel|staff", s.text, re.I
             ):
                 continue  # training people, not models
+            if (
+                key == "aggregation"
+                and _CE_AGGREGATION.search(s.text)
+                and not _OWN_PURPOSE.search(s.text)
+            ):
+                continue  # data aggregation for the practice's operations: 164.504(e)(2)(i)(B)
             if negated(s.text, m.start(), window=120):
                 continue
             if re.search(r"\b(?:may|permitted|right|will|can|allowed|remains)\b", s.text, re.I):

@@ -7,10 +7,12 @@ history and recompute the findings.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
@@ -183,3 +185,35 @@ def proposals_decide(
         p.save(update_fields=["status", "decided_by", "decided_at"])
         decided += 1
     return decided
+
+
+@transaction.atomic
+def proposal_accept_edited(*, proposal: Proposal, actor, membership, terms: dict) -> Proposal:
+    """Accept one proposal with the values a person edited, already validated by the agreement
+    form (``reader.forms.ProposalEditForm``). The terms go through ``baas.services
+    .agreement_update`` (history, findings) with a change reason saying they came from the
+    reader and were edited before acceptance; the history user is the editor. The proposal
+    keeps the reader's value and records the edited one (status "edited")."""
+    if not membership.can_write:
+        raise PermissionDenied("Your role in this practice is read-only.")
+    p = Proposal.objects.select_for_update().select_related("reading").get(pk=proposal.pk)
+    if p.status != ProposalStatus.PENDING:
+        raise ValidationError("This proposal was decided already; reload the agreement page.")
+    allowed = apply.EDIT_FIELDS.get(p.field, ())
+    if not terms or set(terms) - set(allowed):
+        raise ValidationError("This proposal cannot be edited here.")
+    agreement = BusinessAssociateAgreement.objects.select_for_update().get(
+        pk=p.reading.agreement_id
+    )
+    for name, value in terms.items():
+        setattr(agreement, name, value)
+    agreement._change_reason = (
+        f"BAA reader (reading {p.reading_id}): {apply.label(p.field).lower()}, edited by the user"
+    )[:100]
+    agreement._history_user = actor
+    baa_services.agreement_update(agreement=agreement, actor=actor)
+    p.status, p.decided_by, p.decided_at = ProposalStatus.EDITED, actor, timezone.now()
+    p.edited_terms = json.loads(json.dumps(terms, cls=DjangoJSONEncoder))
+    p._change_reason = "Edited, then accepted"
+    p.save(update_fields=["status", "decided_by", "decided_at", "edited_terms"])
+    return p

@@ -90,10 +90,14 @@ def words_to_int(words: str) -> int | None:
 
 
 _QUANTITY = re.compile(
-    rf"\b(?P<a>{NUMBER})(?:\s*\((?P<b>{NUMBER})\))?\s+"
-    r"(?:(?P<kind>calendar|business|working)\s+)?(?P<unit>days?|hours?|months?|years?)\b",
+    rf"\b(?P<a>{NUMBER})(?:\s*\((?P<b>{NUMBER})\))?(?:\s+|\s*-\s*)"
+    r"(?:(?P<kind>calendar|business|working)(?:\s+|-))?"
+    r"(?P<unit>days?|hours?|hrs?|weeks?|months?|years?)\b",
     re.I,
 )
+# Abbreviations and units counted in another: "72 hrs", "one (1) week" (seven calendar days).
+_UNIT_NAMES = {"hr": "hours", "hrs": "hours"}
+_IN_DAYS = {"weeks": 7}
 
 
 @dataclass(frozen=True)
@@ -117,8 +121,12 @@ def quantities(text: str) -> list[Quantity]:
                     break
         if value is None:
             continue
-        unit = m["unit"].lower().rstrip("s") + "s"
+        unit = m["unit"].lower()
+        unit = _UNIT_NAMES.get(unit) or unit.rstrip("s") + "s"
         kind = (m["kind"] or "").lower()
+        if unit in _IN_DAYS:
+            value, unit = value * _IN_DAYS[unit], "days"
+            kind = "" if kind in ("business", "working") else kind
         if unit == "days":
             kind = "business" if kind in ("business", "working") else "calendar"
         out.append(Quantity(value, unit, kind, m.start(), m.end()))

@@ -3,6 +3,7 @@ values with their excerpts, accept or reject them. Thin: parse, call a service, 
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -11,7 +12,8 @@ from oversight.tenancy import get_for_member, get_rw_for_member, member_required
 
 from . import apply, services
 from .choices import ProposalStatus, ReadingStatus
-from .models import DocumentReading
+from .forms import ProposalEditForm
+from .models import DocumentReading, Proposal
 
 
 def panel_context(agreement: BusinessAssociateAgreement, *, can_write: bool) -> dict:
@@ -32,6 +34,8 @@ def panel_context(agreement: BusinessAssociateAgreement, *, can_write: bool) -> 
                     "proposed": apply.show(p.field, p.value),
                     "current": apply.current(p.field, agreement, provisions),
                     "applicable": apply.applicable(p.field, p.value),
+                    "editable": apply.editable(p.field),
+                    "edited": apply.show_terms(p.edited_terms) if p.edited_terms else "",
                 }
             )
     return {
@@ -125,3 +129,58 @@ def reader_decide(request, pk: int):
             + ("The terms and findings are updated." if accept else "Nothing was changed."),
         )
     return redirect(f"{agreement.get_absolute_url()}#reader")
+
+
+@member_required
+def reader_edit(request, pk: int):
+    """Edit one pending proposal, then accept it: the agreement form's own fields and checks
+    for that term (``ProposalEditForm``), pre-filled with what the reader proposes."""
+    agreement = get_rw_for_member(request, BusinessAssociateAgreement, pk=pk)
+    raw = request.GET.get("proposal", "")
+    proposal = get_for_member(
+        request,
+        Proposal.objects.filter(reading__agreement=agreement).select_related("reading"),
+        pk=int(raw) if raw.isdecimal() and raw.isascii() else 0,
+    )
+    if not apply.editable(proposal.field):
+        raise Http404("This proposal is not edited here.")
+    if proposal.status != ProposalStatus.PENDING:
+        messages.info(request, "This proposal was decided already.")
+        return redirect(f"{agreement.get_absolute_url()}#reader")
+    editable = apply.EDIT_FIELDS[proposal.field]
+    proposed = apply.terms_for(proposal.field, proposal.value) or {}
+    form = ProposalEditForm(
+        request.POST if request.method == "POST" else None,
+        instance=agreement,
+        organization=request.practice,
+        editable=editable,
+        initial={k: v for k, v in proposed.items() if k in editable},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_accept_edited(
+                proposal=proposal,
+                actor=request.user,
+                membership=request.membership,
+                terms=form.edited_terms(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(
+                request,
+                f"{apply.label(proposal.field)}: your edited value is accepted. The terms and "
+                "findings are updated.",
+            )
+            return redirect(f"{agreement.get_absolute_url()}#reader")
+    return render(
+        request,
+        "reader/edit.html",
+        {
+            "agreement": agreement,
+            "proposal": proposal,
+            "label": apply.label(proposal.field),
+            "proposed": apply.show(proposal.field, proposal.value),
+            "form": form,
+        },
+    )

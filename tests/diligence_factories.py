@@ -49,7 +49,7 @@ class ReviewFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return review_record(review=model_class(*args, **kwargs), actor=None)
+        return review_record(review=model_class(*args, **kwargs), actor=None, check_record=False)
 
 
 class ActionFactory(factory.django.DjangoModelFactory):

@@ -25,7 +25,7 @@ from baas.provisions import PROVISIONS
 TODAY = date(2026, 6, 1)
 ALL_PRESENT = {p.key: ProvisionState.PRESENT for p in PROVISIONS}
 PRACTICE = F.PracticeFacts(cost_per_record=Decimal("408"), cost_per_record_year=2018)
-VENDOR = F.VendorFacts(name="ChartWell EHR", status="active", handles_phi=True, record_count=20_000)
+VENDOR = F.VendorFacts(name="ChartWell EHR", status="active", needs_baa=True, record_count=20_000)
 # A clean, well-negotiated, signed agreement: no finding at all.
 GOOD = F.AgreementFacts(
     status=AgreementStatus.SIGNED,
@@ -59,7 +59,7 @@ def test_no_signed_baa_for_an_engaged_vendor_with_phi_is_critical():
     assert codes(agreement=draft)["no_signed_baa"] == "critical"
     # Not engaged, or no PHI: not a gap.
     assert codes(agreement=None, vendor=replace(VENDOR, status="prospective")) == {}
-    assert codes(agreement=None, vendor=replace(VENDOR, handles_phi=False)) == {}
+    assert codes(agreement=None, vendor=replace(VENDOR, needs_baa=False)) == {}
 
 
 def test_phi_access_before_signature():

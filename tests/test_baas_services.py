@@ -301,6 +301,10 @@ def test_admin_pages_for_agreements_documents_and_checklist(
     }
     agreement = make_signed(vendor)
     services.document_add(agreement=agreement, actor=None, upload=pdf_upload())
+    # The admin shows UTC times: they say so, and are not mistaken for the practice's time.
+    document = agreement.documents.get()
+    listing = admin_client.get(reverse("admin:baas_agreementdocument_changelist")).text
+    assert f"{document.uploaded_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" in listing
     for name in ("businessassociateagreement", "agreementdocument", "checklistitem", "amendment"):
         response = admin_client.get(
             reverse(f"admin:baas_{name}_changelist") + "?organization__id__exact=1"

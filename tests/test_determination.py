@@ -182,7 +182,7 @@ def test_the_determination_keeps_its_author_after_they_leave_the_practice(cast, 
     name = cast.charlie.display_name
     membership_remove(membership=cast.charlie)
     row = BaDetermination.objects.get(vendor=coffee)
-    assert row.determined_by is None and row.determined_by_name == name
+    assert row.determined_by_id == cast.charlie.pk and row.determined_by_name == name
     assert f"Determined by {name}" in client.get(coffee.get_absolute_url()).text
 
 

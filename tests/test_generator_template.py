@@ -159,7 +159,7 @@ def test_findings_on_our_paper_come_only_from_positions_that_are_red_flags():
 
     names = {f.name for f in fields(findings.AgreementFacts)}
     vendor = findings.VendorFacts(
-        name="ChartWell EHR", status="active", handles_phi=True, offshore=True, tier="high"
+        name="ChartWell EHR", status="active", needs_baa=True, offshore=True, tier="high"
     )
     today = date.today()
 

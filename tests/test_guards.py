@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -19,6 +20,7 @@ from icalendar import Calendar
 from diligence import schedule
 from diligence.models import VendorReview
 from diligence.schedule import VendorFacts
+from diligence.services import review_record
 from oversight import due
 from oversight.choices import ReminderMode
 from oversight.models import rules_for
@@ -313,6 +315,50 @@ def test_the_review_form_starts_from_the_record_and_refuses_to_contradict_it(cas
     review = VendorReview.objects.get()
     assert (review.baa_current, review.evidence_current) == (False, False)
     assert "MFA rollout slipped a week" in review.notes
+
+
+def test_a_review_written_outside_the_form_is_held_to_the_same_record(cast, vendor):
+    """The checks live in ``review_record``, not only in the form: an import, a script or a
+    later screen cannot record a review that contradicts the record or doubles another."""
+    today = cast.practice.today()
+    claim = VendorReview(
+        organization=cast.practice,
+        vendor=vendor,
+        reviewer=cast.bob,
+        reviewed_on=today,
+        outcome="continue",
+        baa_current=True,
+        evidence_current=False,
+    )
+    with pytest.raises(ValidationError) as refused:
+        review_record(review=claim, actor=cast.bob.user)
+    assert (
+        "The record says otherwise: Compliance gap" in refused.value.message_dict["baa_current"][0]
+    )
+    assert not VendorReview.objects.exists()
+
+    first = review_record(
+        review=VendorReview(
+            organization=cast.practice,
+            vendor=vendor,
+            reviewer=cast.bob,
+            reviewed_on=today,
+            outcome="continue",
+        ),
+        actor=cast.bob.user,
+        last_review_seen=None,
+    )
+    late = VendorReview(
+        organization=cast.practice,
+        vendor=vendor,
+        reviewer=cast.bob,
+        reviewed_on=today,
+        outcome="continue",
+    )
+    with pytest.raises(ValidationError) as stale:
+        review_record(review=late, actor=cast.bob.user, last_review_seen=None)
+    assert "recorded a review of this vendor after you opened this form" in stale.value.messages[0]
+    assert list(VendorReview.objects.values_list("pk", flat=True)) == [first.pk]
 
 
 def test_a_current_baa_and_fresh_evidence_are_pre_ticked(cast, login, vendor):

@@ -118,6 +118,7 @@ def test_anonymous_is_sent_to_sign_in(client, cast, vendor):
         reverse("incident_edit", args=[incident.pk]),
         reverse("incident_notice_create", args=[incident.pk]),
         reverse("incident_create_for_vendor", args=[vendor.pk]),
+        reverse("incident_hhs_log", args=["csv"]),
     ):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -329,7 +330,16 @@ def test_the_hhs_annual_log_lists_last_years_small_breaches(cast, login):
     last_year = today.replace(year=today.year - 1, month=6, day=15)
     vendor = VendorFactory(organization=cast.practice, name="ClaimPath Billing")
     for title, count, extra in (
-        ("Small breach", 120, {}),
+        (
+            "Small breach",
+            120,
+            {
+                "breach_started_on": last_year - timedelta(days=3),
+                "breach_ended_on": last_year - timedelta(days=1),
+                "breach_types": ["unauthorized"],
+                "locations": ["email", "server"],
+            },
+        ),
         ("Big breach", 600, {}),
         ("Not a breach", 40, {"phi_secured": True, "secured_how": "AES-256 disk encryption"}),
     ):
@@ -345,6 +355,12 @@ def test_the_hhs_annual_log_lists_last_years_small_breaches(cast, login):
         ("ClaimPath Billing", "120")
     ]
     assert rows[0]["date_of_discovery"] == last_year.isoformat()
+    # The portal asks for the breach's own dates, apart from its discovery.
+    assert rows[0]["breach_start_date"] == (last_year - timedelta(days=3)).isoformat()
+    assert rows[0]["breach_end_date"] == (last_year - timedelta(days=1)).isoformat()
+    assert rows[0]["type_of_breach"] == "Unauthorized access/disclosure"
+    assert rows[0]["location_of_breached_information"] == "Email; Network server"
+    assert rows[0]["substitute_notice"] == "no"
     assert AuditEvent.objects.filter(object_repr__contains="HHS breach log").exists()
     assert (
         login(cast.olivia)

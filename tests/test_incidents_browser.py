@@ -1,5 +1,6 @@
 """Real Chromium: record an incident from a vendor's page, see its deadlines with their cites,
-find the one due soon in the work queue, record the notice and see it leave the queue."""
+assess it, see its deadline counted on the dashboard and listed in the work queue, record the
+notices and see the incident become "notified" and the deadline leave the queue."""
 
 from datetime import timedelta
 
@@ -49,18 +50,43 @@ def test_record_an_incident_see_its_deadlines_and_record_the_notice(page, live_s
     assert "45 CFR 164.408(c)" in deadlines  # 80 people: the annual log
     assert "due soon" in page.inner_text('#deadlines tr[data-kind="individuals"]')
 
-    key = f"incident:{incident.pk}:individuals"
-    page.click("nav >> text=Work queue")
-    assert page.locator(f'#work-queue tr[data-key="{key}"]').count() == 1
+    assert "Investigating" in page.inner_text("main")
 
-    page.goto(f"{live_server.url}/incidents/{incident.pk}/")
-    page.click("text=Record a notice")
-    page.select_option("#id_kind", "individuals")
-    page.fill("#id_given_on", f"{today:%Y-%m-%d}")
-    page.select_option("#id_method", "mail")
+    # Assess it: the four factors of 164.402(2) and the conclusion.
+    page.click("text=Edit")
+    page.wait_for_selector("#id_factor_nature")
+    page.fill("#id_factor_nature", "Scanned referrals: names, dates of birth, diagnoses.")
+    page.fill("#id_factor_recipient", "Unknown: the bucket was publicly listable.")
+    page.fill("#id_factor_acquired", "Access logs show two downloads from outside.")
+    page.fill("#id_factor_mitigation", "Bucket made private; the downloads could not be traced.")
+    page.select_option("#id_conclusion", "breach")
     page.click("button[type=submit]")
     page.wait_for_selector("#deadlines")
+    assert "Assessed" in page.inner_text("main")
+    assert "Breach: notification required" in page.inner_text("main")
+
+    # The dashboard counts the deadline; its figure opens the work queue that lists it.
+    key = f"incident:{incident.pk}:individuals"
+    page.goto(f"{live_server.url}/")
+    figure = page.locator("#breach-notices")
+    assert int(figure.inner_text()) >= 1
+    figure.click()
+    page.wait_for_selector("#work-queue")
+    assert page.locator(f'#work-queue tr[data-key="{key}"]').count() == 1
+    assert f"{individuals_due:%Y-%m-%d}" in page.inner_text(f'#work-queue tr[data-key="{key}"]')
+
+    # Record the notices: to the individuals, then the annual log entry to HHS.
+    page.goto(f"{live_server.url}/incidents/{incident.pk}/")
+    for kind, method in (("individuals", "mail"), ("hhs", "portal")):
+        page.click("text=Record a notice")
+        page.select_option("#id_kind", kind)
+        page.fill("#id_given_on", f"{today:%Y-%m-%d}")
+        page.select_option("#id_method", method)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#deadlines")
     assert "done" in page.inner_text('#deadlines tr[data-kind="individuals"]')
+    assert "done" in page.inner_text('#deadlines tr[data-kind="hhs_annual"]')
+    assert "Notified" in page.inner_text("main")
     page.click("nav >> text=Work queue")
     page.wait_for_selector("#work-queue")
     assert page.locator(f'#work-queue tr[data-key="{key}"]').count() == 0

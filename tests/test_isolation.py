@@ -27,11 +27,24 @@ from generator.models import GeneratedAgreement
 from generator.services import baa_generate
 from incidents.models import VendorIncident
 from oversight.models import Invitation, Membership, Organization
+from portal.models import PortalFile, PracticeQuestionnaire, QuestionnaireRequest
 from reminders.models import Reminder
 from vendors.models import BusinessAssociate, Subcontractor, VendorContact
 
 # Patterns anyone may open (they carry their own secret or are the sign-in machinery).
-PUBLIC = {"healthz", "favicon", "calendar_feed", "invitation_accept", "session_keepalive"}
+PUBLIC = {
+    "healthz",
+    "favicon",
+    "calendar_feed",
+    "invitation_accept",
+    "session_keepalive",
+    # The vendor's signatory, through a private link (``portal.links``; tests in
+    # tests/test_generator_signature.py).
+    "sign_page",
+    "sign_document",
+    "sign_signed_copy",
+    "portal_answer",  # the vendor's private link (tests/test_portal_security.py)
+}
 SKIP_PREFIXES = ("admin/", "accounts/")
 
 # Views with an identifier that a read-only member may open (a POST to them changes nothing:
@@ -46,7 +59,10 @@ READ_VIEWS = {
     "evidence_download",
     "certificate_download",
     "baa_generated_docx",
+    "baa_comparison_memo",
     "incident_detail",
+    "portal_request_detail",
+    "portal_file_download",
 }
 # Pages a viewer may read but not submit: GET 200, POST 403.
 READ_WRITE_VIEWS = {"action_edit"}
@@ -59,6 +75,7 @@ WRITE_PAGES = {
     "vendor_import_confirm",
     "binder_page",
     "incident_create",
+    "portal_questionnaire_copy",
 }
 
 
@@ -101,6 +118,15 @@ def build_kwargs(name: str, route: str, practice) -> dict | None:
         ("reminders/<int:pk>", lambda: Reminder.objects.filter(organization=org)),
         ("incidents/<int:pk>", lambda: VendorIncident.objects.filter(organization=org)),
         ("binder/<int:pk>", lambda: BinderExport.objects.filter(organization=org)),
+        (
+            "portal/requests/<int:pk>",
+            lambda: QuestionnaireRequest.objects.filter(organization=org),
+        ),
+        ("portal/files/", lambda: PortalFile.objects.filter(organization=org)),
+        (
+            "portal/questionnaires/<int:pk>",
+            lambda: PracticeQuestionnaire.objects.filter(organization=org),
+        ),
         ("practice/members/<int:pk>", lambda: Membership.objects.filter(organization=org)),
         ("practice/invitations/<int:pk>", lambda: Invitation.objects.filter(organization=org)),
     ]
@@ -136,6 +162,7 @@ def fingerprint() -> str:
         "oversight", "vendors", "baas", "diligence", "reminders", "binder", "dashboard", "reader",
         "generator",
         "incidents",
+        "portal",
     }  # fmt: skip
     for model in sorted(apps.get_models(), key=lambda m: m._meta.db_table):
         if model._meta.app_label not in labels or model._meta.model_name == "auditevent":

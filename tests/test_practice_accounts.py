@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from oversight.choices import Role
@@ -237,3 +238,33 @@ def test_seed_demo_is_idempotent_and_covers_every_tier(db):
         assert tiers == {"critical", "high", "medium", "low"}
         roles = set(Membership.objects.for_org(practice).values_list("role", flat=True))
         assert roles == {"admin", "manager", "viewer"}
+
+
+def test_a_removed_member_loses_access_but_keeps_their_name_on_what_they_recorded(
+    cast, login, django_capture_on_commit_callbacks
+):
+    from .diligence_factories import ReviewFactory
+
+    vendor = VendorFactory(organization=cast.practice, name="Shred-Right")
+    review = ReviewFactory(vendor=vendor, reviewer=cast.bob)
+    name = cast.bob.display_name
+    admin = login(cast.alice)
+    response = admin.post(reverse("membership_remove", args=[cast.bob.pk]), follow=True)
+    assert f"{name} was removed from the practice" in response.text
+    assert name not in admin.get(reverse("members")).text.split("<h2", 2)[1]
+    # Bob can no longer open the practice's pages...
+    bob = Client()
+    bob.force_login(cast.bob.user)
+    assert bob.get(vendor.get_absolute_url()).status_code in (302, 403, 404)
+    # ...and the review he recorded still names him (nothing of the record is deleted).
+    review.refresh_from_db()
+    assert review.reviewer_id == cast.bob.pk
+    assert name in admin.get(vendor.get_absolute_url()).text
+    assert Membership.all_objects.get(pk=cast.bob.pk).ended_at is not None
+    # Invited again, the same person comes back through the same row, with the new role.
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(reverse("members"), {"email": cast.bob.user.email, "role": Role.VIEWER})
+    bob.post(invitation_link(mail.outbox[-1]))
+    back = Membership.objects.get(user=cast.bob.user, organization=cast.practice)
+    assert (back.pk, back.role) == (cast.bob.pk, Role.VIEWER)
+    assert bob.get(vendor.get_absolute_url()).status_code == 200

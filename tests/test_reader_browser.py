@@ -52,3 +52,52 @@ def test_upload_read_accept_and_the_findings_follow(page, live_server, demo, tmp
     assert "90 calendar" in page.inner_text("#terms")
     assert "Accepted by manager@riverside.example" in page.inner_text("#reader")
     page.screenshot(path="test-artifacts/reader-accepted.png", full_page=True)
+
+
+def test_a_word_baa_is_read_and_a_proposal_edited_before_it_is_accepted(
+    page, live_server, demo, tmp_path
+):
+    from .reader_samples import docx_bytes
+
+    sign_in(page, live_server, "manager@riverside.example")
+    page.goto(f"{live_server.url}/vendors/?baa=gap")
+    page.locator("#vendors tbody tr", has_text=VENDOR).locator("a").first.click()
+    page.click("#baa-panel >> text=Add agreement")
+    page.select_option("#id_template_source", "vendor")
+    page.click("#agreement-form button[type=submit]")
+    page.wait_for_selector("#reader")
+
+    word = tmp_path / "FrontDesk BAA.docx"
+    word.write_bytes(
+        docx_bytes(
+            baa(
+                notice="Business Associate shall notify Covered Entity of any Breach of "
+                "Unsecured PHI within seventy-two (72) hours after discovery."
+            )
+        )
+    )
+    page.click("#upload-document")
+    page.set_input_files("#id_file", str(word))
+    page.click("#action-form button[type=submit]")
+    page.wait_for_selector("#reader-proposals")
+    row = page.locator("#proposal-breach_notice")
+    assert "72 hours, from discovery" in row.locator(".proposed").inner_text()
+
+    row.locator("a.reader-edit").click()
+    page.wait_for_selector("#reader-edit-form")
+    assert page.input_value("#id_breach_notice_days") == "72"
+    assert page.input_value("#id_breach_notice_day_kind") == "hours"
+    page.fill("#id_breach_notice_days", "")
+    page.fill("#id_breach_notice_days", "-1")
+    page.click("#reader-edit-accept")
+    assert page.locator("#id_breach_notice_days").get_attribute("aria-invalid") == "true" or (
+        "greater than or equal to 0" in page.inner_text("#reader-edit-form")
+    )
+    page.fill("#id_breach_notice_days", "48")
+    page.click("#reader-edit-accept")
+    page.wait_for_selector("text=your edited value is accepted")
+    assert "48 hours" in page.inner_text("#terms")
+    decision = page.locator("#proposal-breach_notice .decision").inner_text()
+    assert "Accepted as edited by manager@riverside.example" in decision
+    assert "Breach-notice window: 48" in decision
+    page.screenshot(path="test-artifacts/reader-edited.png", full_page=True)

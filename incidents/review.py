@@ -1,0 +1,56 @@
+"""What the vendor's next periodic review reads from the incident log
+(``diligence.review_inputs``, so that ``diligence`` does not import ``incidents``):
+
+- a late report (``clocks.vendor_report``: after the BAA's window or 164.410(b)'s 60 days), or
+  no report while it is overdue: a finding on the vendor;
+- a concluded breach: a finding, and the next review proposed by
+  ``clocks.review_proposed_by`` (the schedule takes the earlier of that and the policy's date).
+
+One query (the vendor's incidents with their notices)."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+
+from diligence.review_inputs import ReviewInput, register
+
+from . import clocks
+from .models import VendorIncident
+
+
+def incident_review_inputs(vendor):
+    today = vendor.organization.today()
+    incidents = VendorIncident.objects.filter(
+        organization_id=vendor.organization_id, vendor=vendor
+    ).prefetch_related("notices")
+    for incident in incidents:
+        facts = incident.facts(list(incident.notices.all()))
+        url = reverse("incident_detail", args=[incident.pk])
+        report = clocks.vendor_report(facts)
+        if report is not None and report.late:
+            yield ReviewInput(
+                on=report.done_on,
+                text=f"Late breach report: “{incident.title}” reported on "
+                f"{report.done_on:%Y-%m-%d}, due {report.due:%Y-%m-%d} ({report.cite})",
+                url=url,
+            )
+        elif report is not None and report.state(today) == clocks.ClockState.OVERDUE:
+            yield ReviewInput(
+                on=report.due + timedelta(days=1),
+                text=f"No breach report: “{incident.title}” was due from the vendor by "
+                f"{report.due:%Y-%m-%d} ({report.cite})",
+                url=url,
+            )
+        proposed = clocks.review_proposed_by(facts, incident.assessed_on)
+        if proposed is not None:
+            yield ReviewInput(
+                on=incident.assessed_on,
+                text=f"Breach at the vendor: “{incident.title}”, concluded on "
+                f"{incident.assessed_on:%Y-%m-%d}",
+                url=url,
+                review_by=proposed,
+            )
+
+
+def connect() -> None:
+    register(incident_review_inputs)
