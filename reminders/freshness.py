@@ -7,10 +7,10 @@ Safe by construction, not by listing what the providers read:
   ``organization`` column (all tenant data: vendors, agreements, checklists, diligence,
   reviews, actions, schedules, incidents, memberships, tier policies... and any table added
   later, since the triggers are (re)installed after every ``migrate``), on the practice's own
-  row (time zone, digest hour, thresholds) and on a reminder's status (a resend, a claim, a
-  cancellation), bumps the practice's ``PracticeDataVersion`` in the writing transaction
-  itself. ``update()``, bulk writes and raw SQL are seen as well as ``save()``; no signal or
-  service has to remember it.
+  row (time zone, digest hour, thresholds), on a reminder's status (a resend, a claim, a
+  cancellation) and on a reminder's deletion, bumps the practice's ``PracticeDataVersion``
+  in the writing transaction itself. ``update()``, bulk writes and raw SQL are seen as well
+  as ``save()``; no signal or service has to remember it.
 - **Read before collecting.** The sweep reads the versions *before* it collects the due
   items and stores, after a complete sweep of a practice, the version it read then. A write
   committed before that read is in the collected data; one committed later has bumped the
@@ -97,6 +97,13 @@ def install_triggers(using: str = "default") -> None:
         f"CREATE OR REPLACE TRIGGER {PREFIX}_status AFTER UPDATE ON {q(reminders)} "
         "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
         f"EXECUTE FUNCTION {PREFIX}_new_organization_id()"
+    )
+    # Reminder rows are never deleted by the product; should someone delete some (a script,
+    # a benchmark starting afresh), the practice is swept again and records them anew.
+    statements.append(
+        f"CREATE OR REPLACE TRIGGER {PREFIX}_removed AFTER DELETE ON {q(reminders)} "
+        "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION {PREFIX}_old_organization_id()"
     )
     with connection.cursor() as cursor:
         for statement in statements:

@@ -203,7 +203,17 @@ def test_every_table_with_a_practice_column_carries_the_triggers():
             f"{freshness.PREFIX}_updold",
             f"{freshness.PREFIX}_del",
         }, table
-    assert f"{freshness.PREFIX}_status" in found["reminders_reminder"]
+    assert {f"{freshness.PREFIX}_status", f"{freshness.PREFIX}_removed"} <= set(
+        found["reminders_reminder"]
+    )
+
+
+def test_deleted_reminders_are_recorded_again(practice, cast):
+    with time_machine.travel(NOW, tick=False):
+        first = services.sweep()
+        Reminder.objects.filter(organization=practice).delete()
+        again = services.sweep()
+    assert again.created == first.created > 0
 
 
 def test_a_dry_run_never_skips_nor_marks(practice, cast, collected):
