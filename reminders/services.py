@@ -38,7 +38,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -189,6 +189,8 @@ def _insert(rows: list[tuple]) -> int:
     concurrent sweep recorded first). Returns the number of rows inserted."""
     if not rows:
         return 0
+    if connection.vendor != "postgresql":
+        return _insert_portable(rows)
     ops, meta = connection.ops, Reminder._meta
     columns = [meta.get_field(name).column for name, _ in _ROW_COLUMNS]
     columns += [meta.get_field(name).column for name in _CONSTANT_COLUMNS]
@@ -203,6 +205,24 @@ def _insert(rows: list[tuple]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def _insert_portable(rows: list[tuple]) -> int:
+    """``_insert`` for the local run on SQLite (small practices): one row at a time, a row the
+    unique constraint already holds skipped. Returns the number of rows inserted."""
+    meta = Reminder._meta
+    attnames = [meta.get_field(name).attname for name, _ in _ROW_COLUMNS]
+    inserted = 0
+    for row in rows:
+        reminder = Reminder(**dict(zip(attnames, row, strict=True)))
+        reminder.status = ReminderStatus.PENDING
+        try:
+            with transaction.atomic():
+                reminder.save()
+        except IntegrityError:
+            continue
+        inserted += 1
+    return inserted
 
 
 def _json_value(value):
