@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connections
 from django.db.models import Model, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 from simple_history.models import registered_models
@@ -248,8 +249,14 @@ def activity(
         sources.append(AuditEvent)
     keys: list[tuple[datetime, int, object]] = []  # (when, id, source)
     if parts:
-        merged = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        keys = [(when, pk, sources[src]) for when, pk, src in merged]
+        if (
+            len(parts) > 1
+            and connections[parts[0].db].features.supports_slicing_ordering_in_compound
+        ):
+            merged = [parts[0].union(*parts[1:], all=True)]
+        else:  # SQLite (the local run) cannot limit each part of a UNION: one query each
+            merged = parts
+        keys = [(when, pk, sources[src]) for part in merged for when, pk, src in part]
     keys.sort(key=lambda k: (k[0], k[1]), reverse=True)
     page = keys[offset:wanted]
     chosen: dict = defaultdict(list)
