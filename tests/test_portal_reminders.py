@@ -5,7 +5,7 @@ the escalation goes to the vendor's owner at the practice. Through the real prov
 delivery path, once per stage however often the sweep runs."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -13,16 +13,20 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
+from oversight.due import DueKind, queue
+from oversight.policy import DEFAULT_RULES
 from portal import due as portal_due
 from portal import library, services
 from portal.choices import RequestStatus
 from portal.models import QuestionnaireRequest
+from reminders import policy
 from reminders import services as reminders
 from reminders.choices import ReminderStatus, Stage
 from reminders.models import DeliveryAttempt, Reminder
 from vendors.choices import AccessLevel, ContactRole, Criticality
 
 from .factories import ContactFactory, VendorFactory
+from .reminders_factories import make_item
 
 SAM = "sam@chartwell.test"
 LINK = re.compile(r"https?://\S+/portal/([A-Za-z0-9_-]{43})/")
@@ -251,3 +255,78 @@ def test_a_retried_reminder_carries_the_same_link_and_message_id(
         == f"<reminder-{row_id}.{cast.practice.id}@"
         + (sent.extra_headers["Message-ID"].split("@")[1])
     )
+
+
+def _plan(item, members, now, existing=frozenset()):
+    plan = policy.plan(
+        items=[item],
+        rules=DEFAULT_RULES,
+        members=members,
+        tz=UTC,
+        digest_hour=7,
+        existing=existing,
+        now=now,
+    )
+    assert plan.errors == []
+    return plan.reminders
+
+
+def test_the_policy_sends_the_contact_warnings_and_overdue_and_the_owner_the_escalation():
+    """Pure: a digest member owns the vendor; the contact is no member and never waits."""
+    members = [
+        policy.Member(1, "admin", "digest", "alice@a.test"),
+        policy.Member(2, "manager", "digest", "bob@a.test"),
+    ]
+    due_on = datetime(2026, 6, 10).date()
+    item = make_item(
+        kind=DueKind.QUESTIONNAIRE,
+        key="questionnaire:9",
+        due_date=due_on,
+        owner=2,
+        contact_email="sam@chartwell.test",
+    )
+
+    def planned(day):
+        now = datetime.combine(due_on + timedelta(days=day), time(9), tzinfo=UTC)
+        return [
+            (p.stage, p.threshold, p.recipient_id, p.to_contact, p.immediate)
+            for p in _plan(item, members, now)
+        ]
+
+    assert planned(-4) == []
+    assert planned(-3) == [(Stage.WARNING, 3, None, True, True)]
+    assert planned(0) == [(Stage.WARNING, 0, None, True, True)]
+    assert planned(1) == [(Stage.OVERDUE, 0, None, True, True)]
+    assert planned(14) == [
+        (Stage.OVERDUE, 2, None, True, True),
+        (Stage.ESCALATION, 0, 2, False, True),  # bob, not every admin
+    ]
+    # A second sweep the same day records nothing more (the contact's rows have an identity).
+    on_the_day = _plan(item, members, datetime.combine(due_on, time(9), tzinfo=UTC))
+    later = _plan(
+        item,
+        members,
+        datetime.combine(due_on, time(10), tzinfo=UTC),
+        existing={p.identity for p in on_the_day},
+    )
+    assert len(on_the_day) == 1 and later == []
+    # The vendor's silence is the reminders' to chase: not a row of the practice's work queue.
+    assert queue([item], due_on + timedelta(days=3)) == []
+
+
+def test_two_sweeps_deciding_at_once_record_the_contacts_reminder_once(
+    cast, ehr, django_capture_on_commit_callbacks
+):
+    """Both sweeps decided before either recorded (the "already recorded" lookup saw nothing):
+    the database's constraint keeps one row, although the contact's rows have no member."""
+    chase = Chase(cast, ehr, django_capture_on_commit_callbacks, days=10)
+    moment = _at(cast.practice, chase.day(7))
+    with time_machine.travel(moment, tick=False):
+        (row_id,) = _contact_rows(reminders.sweep().ready_immediate)
+        row = Reminder.objects.get(pk=row_id)
+        row.pk = None
+        Reminder.objects.bulk_create([row], ignore_conflicts=True)
+        assert Reminder.objects.filter(to_contact=True).count() == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            reminders.run_sweep()
+    assert len([m for m in mail.outbox if m.to == [SAM]]) == 2  # the request, one reminder
