@@ -330,3 +330,15 @@ def test_two_sweeps_deciding_at_once_record_the_contacts_reminder_once(
         with django_capture_on_commit_callbacks(execute=True):
             reminders.run_sweep()
     assert len([m for m in mail.outbox if m.to == [SAM]]) == 2  # the request, one reminder
+
+
+def test_the_reminders_page_shows_what_was_sent_to_the_contact_and_what_comes_next(
+    cast, ehr, login, django_capture_on_commit_callbacks
+):
+    chase = Chase(cast, ehr, django_capture_on_commit_callbacks, days=10)
+    chase.sweep(7, to=SAM)
+    with time_machine.travel(_at(cast.practice, chase.day(7), 10), tick=False):
+        page = login(cast.alice).get(reverse("reminder_list")).content.decode()
+    assert "Security questionnaire answers due" in page
+    assert "sam@chartwell.test (vendor contact)" in page  # the next one, on the due date
+    assert page.count("sam@chartwell.test") >= 2  # and the one sent
