@@ -49,7 +49,7 @@ class Reminder(TenantModel):
     recipient_email = models.EmailField()
     # Sent to the item's contact outside the practice (a vendor's contact), who is no member:
     # ``recipient`` is empty and the email is written by the item's app (``oversight.due``).
-    to_contact = models.BooleanField(default=False)
+    to_contact = models.BooleanField(default=False, db_default=False)
     immediate = models.BooleanField(help_text="Sent on its own; otherwise in the daily digest.")
     send_after = models.DateTimeField()
     status = models.CharField(
