@@ -7,4 +7,6 @@ class BaasConfig(AppConfig):
 
     def ready(self) -> None:
         # Plug into the registries of the lower apps (imports flow one way).
-        from . import integration  # noqa: F401
+        from . import integration, queue  # noqa: F401
+
+        queue.connect()

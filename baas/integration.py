@@ -225,9 +225,38 @@ def _renewal_item(row: dict, common) -> due.DueItem | None:
     )
 
 
+def signed_candidates(org_ids, today: date, horizon: date):
+    """Signed agreements expiring by ``horizon`` (the largest warning window), or renewing
+    automatically (renewal deadlines fall before the expiry). Uses the partial index
+    baa_signed_by_expiry."""
+    return BusinessAssociateAgreement.objects.filter(
+        organization_id__in=org_ids,
+        status=AgreementStatus.SIGNED,
+        expires_on__isnull=False,
+        vendor__archived_at__isnull=True,
+    ).filter(Q(expires_on__lte=horizon) | Q(auto_renews=True, expires_on__gte=today))
+
+
+def gap_vendors(org_ids, today: date):
+    """Engaged vendors that need a BAA (PHI, or system access) and have no signed, current
+    one: their compliance gap items."""
+    return (
+        BusinessAssociate.objects.filter(
+            organization_id__in=org_ids,
+            archived_at__isnull=True,
+            needs_baa=True,
+            status__in=ENGAGED_STATUSES,
+        )
+        .exclude(baa_state=BaaState.SIGNED, baa_expires_on__isnull=True)
+        .exclude(baa_state=BaaState.SIGNED, baa_expires_on__gte=today)
+    )
+
+
 @due.register
-def baa_due_items(org_ids, today: date, rules: dict):
-    """BAA expiry, expired BAA, auto-renewal notice and compliance gaps. Two queries."""
+def baa_due_items(org_ids, today: date, rules: dict, *, agreements=None, vendors=None):
+    """BAA expiry, expired BAA, auto-renewal notice and compliance gaps. Two queries.
+    ``agreements``, ``vendors``: only the items of these ids (``oversight.queue`` builds the
+    rows of one page)."""
     org_ids = list(org_ids)
     if not org_ids:
         return []
@@ -237,20 +266,10 @@ def baa_due_items(org_ids, today: date, rules: dict):
         days=max(r.first_warning_days for org in rules.values() for r in org.values())
     )
     agreement_url = url_pattern("agreement_detail")
-    # Expiry and renewal notice: signed agreements expiring within the largest warning window
-    # (renewal deadlines fall before the expiry, so the same rows cover them). Uses the partial
-    # index baa_signed_by_expiry.
-    signed = (
-        BusinessAssociateAgreement.objects.filter(
-            organization_id__in=org_ids,
-            status=AgreementStatus.SIGNED,
-            expires_on__isnull=False,
-            vendor__archived_at__isnull=True,
-        )
-        .filter(Q(expires_on__lte=horizon) | Q(auto_renews=True, expires_on__gte=today))
-        .values(*AGREEMENT_FIELDS)
-    )
-    for row in signed:
+    signed = signed_candidates(org_ids, today, horizon)
+    if agreements is not None or vendors is not None:
+        signed = signed.filter(id__in=agreements or [])
+    for row in signed.values(*AGREEMENT_FIELDS):
         window = _first_warning(rules, row["organization_id"], row["vendor__tier"])
         expires_on = row["expires_on"]
         common = _common(row, agreement_url)
@@ -279,16 +298,10 @@ def baa_due_items(org_ids, today: date, rules: dict):
             items.append(renewal)
     # Compliance gaps: engaged vendors that need a BAA (PHI, or system access) and have no
     # signed, current one.
-    gaps = with_coverage_end(
-        BusinessAssociate.objects.filter(
-            organization_id__in=org_ids,
-            archived_at__isnull=True,
-            needs_baa=True,
-            status__in=ENGAGED_STATUSES,
-        )
-        .exclude(baa_state=BaaState.SIGNED, baa_expires_on__isnull=True)
-        .exclude(baa_state=BaaState.SIGNED, baa_expires_on__gte=today)
-    ).values(*GAP_FIELDS)
+    gaps = gap_vendors(org_ids, today)
+    if agreements is not None or vendors is not None:
+        gaps = gaps.filter(id__in=vendors or [])
+    gaps = with_coverage_end(gaps).values(*GAP_FIELDS)
     create_url = reverse("agreement_create") + "?vendor={}"
     for vendor in gaps:
         opened, title = gap_date_and_title(vendor, today)

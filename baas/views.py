@@ -16,6 +16,7 @@ from oversight.tenancy import (
     get_for_member,
     get_rw_for_member,
     member_required,
+    parse_id,
     scoped,
     writer_required,
 )
@@ -179,8 +180,8 @@ def _save_form(request, form, save) -> BusinessAssociateAgreement | None:
 @writer_required
 def agreement_create(request):
     initial = {}
-    vendor_id = request.GET.get("vendor", "")
-    if vendor_id.isdecimal():
+    vendor_id = parse_id(request.GET.get("vendor"))
+    if vendor_id is not None:
         vendor = scoped(request, BusinessAssociate).filter(pk=vendor_id).first()
         if vendor is not None:
             initial["vendor"] = vendor.pk

@@ -11,7 +11,7 @@ set); nothing here recomputes it.
 
 Cost: the inventory, agreement and action figures are counted in SQL, one aggregate query per
 list (each figure a ``COUNT ... FILTER (WHERE id IN (<the list's query>))``); the work-queue
-figures count the queue's rows (``oversight.due.collect``: a bounded number of queries).
+figures are the work queue's own counts (``oversight.queue.counts``: one ``GROUP BY`` query).
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +19,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.db.models.functions import TruncMonth
 from django.http import QueryDict
@@ -28,7 +29,7 @@ from baas.filtersets import agreement_filterset
 from baas.models import BusinessAssociateAgreement
 from diligence.models import FollowUpAction, VendorSchedule
 from diligence.views import listed_actions
-from oversight import due
+from oversight import due, queue
 from oversight.models import Organization, rules_for
 from vendors import baa_status
 from vendors.choices import TIER_RANK, Tier
@@ -123,13 +124,30 @@ QUEUE_FIGURES = {
 }
 
 
-def _counts(model, querysets: dict) -> dict[str, int]:
-    """Each queryset's row count, in one query over ``model``."""
-    if not querysets:
-        return {}
-    return model.objects.aggregate(
-        **{key: Count("pk", filter=Q(pk__in=qs.values("pk"))) for key, qs in querysets.items()}
-    )
+# Compiled count queries: building eight filtersets and compiling their querysets cost more
+# than running them. The SQL depends only on the practice, its day and its tier policy.
+_compiled: dict = {}
+
+
+def _counts(model, key: tuple, querysets) -> dict[str, int]:
+    """Each queryset's row count, in one query over ``model``. ``querysets()`` gives them; the
+    compiled query is kept under ``key`` (what the querysets' SQL depends on)."""
+    cache_key = (model._meta.label, *key)
+    if cache_key not in _compiled:
+        counts = {
+            name: Count("pk", filter=Q(pk__in=qs.values("pk"))) for name, qs in querysets().items()
+        }
+        grouped = model.objects.order_by().annotate(one=Value(1)).values("one").annotate(**counts)
+        if len(_compiled) > 1000:
+            _compiled.clear()
+        _compiled[cache_key] = (grouped.query.sql_with_params(), list(counts))
+    (sql, params), names = _compiled[cache_key]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        columns = [c.name for c in cursor.description]
+    found = dict(zip(columns, row, strict=True)) if row else {}
+    return {name: found.get(name, 0) for name in names}
 
 
 def compute(practice: Organization, today: date) -> Posture:
@@ -140,31 +158,39 @@ def compute(practice: Organization, today: date) -> Posture:
     def inventory(params):
         return inventory_filterset(_query(params), organization=practice, warning_days=warning).qs
 
-    vendor_qs = {key: inventory(params) for key, (_, params) in VENDOR_FIGURES.items()}
-    for key, n in _counts(BusinessAssociate, vendor_qs).items():
-        label, params = VENDOR_FIGURES[key]
-        figures[key] = Figure(key, label, _url("vendor_list", params), n)
+    key = (practice.pk, today, tuple(sorted(warning.items())))
+    vendor_counts = _counts(
+        BusinessAssociate,
+        key,
+        lambda: {name: inventory(params) for name, (_, params) in VENDOR_FIGURES.items()},
+    )
+    for name, n in vendor_counts.items():
+        label, params = VENDOR_FIGURES[name]
+        figures[name] = Figure(name, label, _url("vendor_list", params), n)
 
-    agreement_qs = {
-        key: agreement_filterset(_query(params), organization=practice, today=today).qs
-        for key, (_, params) in AGREEMENT_FIGURES.items()
-    }
-    for key, n in _counts(BusinessAssociateAgreement, agreement_qs).items():
-        label, params = AGREEMENT_FIGURES[key]
-        figures[key] = Figure(key, label, _url("agreement_list", params), n)
+    agreement_counts = _counts(
+        BusinessAssociateAgreement,
+        key,
+        lambda: {
+            name: agreement_filterset(_query(params), organization=practice, today=today).qs
+            for name, (_, params) in AGREEMENT_FIGURES.items()
+        },
+    )
+    for name, n in agreement_counts.items():
+        label, params = AGREEMENT_FIGURES[name]
+        figures[name] = Figure(name, label, _url("agreement_list", params), n)
 
-    actions = _counts(FollowUpAction, {"actions_open": listed_actions(practice)})
+    actions = _counts(FollowUpAction, key, lambda: {"actions_open": listed_actions(practice)})
     figures["actions_open"] = Figure(
         "actions_open", "Open follow-up actions", _url("action_list", {}), actions["actions_open"]
     )
 
-    # The queue's own function; ``problems`` once (it is idempotent), counts unsorted.
-    items = due.problems(due.collect([practice.pk], today, rules), today)
+    # The work queue's own counts (``oversight.queue``, one query): its rows by kind.
+    counts = queue.counts(practice.pk, today, rules)
     for key, (label, params) in QUEUE_FIGURES.items():
-        rows = due.queue(
-            items, today, kind=params.get("kind", ""), overdue_only=True, ordered=False
-        )
-        figures[key] = Figure(key, label, _url("work_queue", params), len(rows))
+        kind = params.get("kind", "")
+        n = counts.of(kind, overdue=True) if kind else counts.overdue
+        figures[key] = Figure(key, label, _url("work_queue", params), n)
     # Open breach-notice deadlines (incidents/due.py): within their lead time or overdue, as the
     # work queue lists them for that kind.
     breach = {"kind": due.DueKind.INCIDENT}
@@ -172,7 +198,7 @@ def compute(practice: Organization, today: date) -> Posture:
         "breach_notices",
         "Breach-notice deadlines due soon or overdue",
         _url("work_queue", breach),
-        len(due.queue(items, today, kind=due.DueKind.INCIDENT, ordered=False)),
+        counts.of(due.DueKind.INCIDENT),
     )
 
     tier_rank = Case(
@@ -181,7 +207,7 @@ def compute(practice: Organization, today: date) -> Posture:
         output_field=IntegerField(),
     )
     gaps = list(
-        vendor_qs["gap_count"]
+        inventory(VENDOR_FIGURES["gap_count"][1])
         .only("id", "name", "tier", "status", "organization_id")
         .order_by(tier_rank, "name", "id")[:10]
     )

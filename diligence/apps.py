@@ -7,8 +7,9 @@ class DiligenceConfig(AppConfig):
 
     def ready(self) -> None:
         # Plug into the lower apps' registries (imports flow one way: diligence -> vendors).
-        from . import activation, due, panels, signals  # noqa: F401
+        from . import activation, due, panels, queue, signals  # noqa: F401
 
         activation.connect()
         due.connect()
+        queue.connect()
         panels.connect()

@@ -58,14 +58,22 @@ def _item(kind, key, due, row, title, url, owner_id, state, **extra) -> DueItem:
     )
 
 
-def review_items(org_ids, today: date, rules):
-    horizon = today + timedelta(days=_soon(org_ids, rules))
-    rows = VendorSchedule.objects.filter(
+def review_candidates(org_ids, horizon: date):
+    """Schedules of engaged vendors whose next review is due by ``horizon``."""
+    return VendorSchedule.objects.filter(
         organization_id__in=org_ids,
         next_review_due__lte=horizon,
         vendor__status__in=schedule.ENGAGED,
         vendor__archived_at__isnull=True,
-    ).values(*VENDOR, "next_review_due")
+    )
+
+
+def review_items(org_ids, today: date, rules, *, only=None):
+    """``only``: these vendors' items (``oversight.queue`` builds the rows of one page)."""
+    rows = review_candidates(org_ids, today + timedelta(days=_soon(org_ids, rules)))
+    if only is not None:
+        rows = rows.filter(vendor_id__in=only)
+    rows = rows.values(*VENDOR, "next_review_due")
     review_url = _url("review_create")
     for row in rows:
         tier_rules = rules[row["organization_id"]][row["vendor__tier"]]
@@ -84,9 +92,9 @@ def review_items(org_ids, today: date, rules):
         )
 
 
-def evidence_items(org_ids, today: date, rules):
-    """Evidence that is stale, goes stale soon, or that the tier asks to renew: the exact rule
-    is ``schedule.evidence_due``; the query only narrows the rows with indexed dates."""
+def evidence_candidates(org_ids, today: date, rules):
+    """The newest record of each kind of engaged vendors that need a BAA, narrowed with indexed
+    dates to those that may be due within the practices' largest "due soon" window."""
     all_rules = _all_rules(org_ids, rules)
     horizon = today + timedelta(days=_soon(org_ids, rules))
     shortest = min(
@@ -103,7 +111,7 @@ def evidence_items(org_ids, today: date, rules):
         archived_at__isnull=True,
         performed_on__gt=OuterRef("performed_on"),
     )
-    rows = (
+    return (
         DueDiligenceRecord.objects.filter(
             organization_id__in=org_ids,
             archived_at__isnull=True,
@@ -117,6 +125,15 @@ def evidence_items(org_ids, today: date, rules):
             | Q(performed_on__lte=performed_cutoff)
         )
         .filter(~Exists(newer))
+    )
+
+
+def evidence_items(org_ids, today: date, rules, *, only=None):
+    """Evidence that is stale, goes stale soon, or that the tier asks to renew: the exact rule
+    is ``schedule.evidence_due``; the query only narrows the rows with indexed dates."""
+    rows = (
+        evidence_candidates(org_ids, today, rules)
+        .filter(**({} if only is None else {"id__in": only}))
         .values(*VENDOR, "id", "kind", "performed_on", "valid_until", "period_end", "bridge_until")
     )
     create_url = _url("diligence_create")
@@ -158,14 +175,21 @@ def evidence_title(label: str, due: schedule.EvidenceDue) -> str:
     return f"{label} goes stale soon"
 
 
-def action_items(org_ids, today: date, rules):
-    horizon = today + timedelta(days=_soon(org_ids, rules))
-    rows = FollowUpAction.objects.filter(
+def action_candidates(org_ids, horizon: date):
+    """Open follow-up actions due by ``horizon``."""
+    return FollowUpAction.objects.filter(
         organization_id__in=org_ids,
         status=ActionStatus.OPEN,
         due_on__lte=horizon,
         vendor__archived_at__isnull=True,
-    ).values(*VENDOR, "id", "due_on", "owner_id", "description")
+    )
+
+
+def action_items(org_ids, today: date, rules, *, only=None):
+    rows = action_candidates(org_ids, today + timedelta(days=_soon(org_ids, rules)))
+    rows = rows.filter(**({} if only is None else {"id__in": only})).values(
+        *VENDOR, "id", "due_on", "owner_id", "description"
+    )
     edit_url = _url("action_edit")
     for action in rows:
         tier_rules = rules[action["organization_id"]][action["vendor__tier"]]
@@ -198,12 +222,13 @@ def _open_offboardings(org_ids, cutoff: date):
     ).filter(Q(ended_on__lte=cutoff) | Q(ended_on__isnull=True, started_on__lte=cutoff))
 
 
-def access_items(org_ids, today: date, rules):
+def access_items(org_ids, today: date, rules, *, only=None):
     """Offboarding vendors whose access to the practice's systems is not recorded as revoked."""
     horizon = today + timedelta(days=_soon(org_ids, rules))
     rows = (
         _open_offboardings(org_ids, horizon)
         .filter(access_revoked_on__isnull=True)
+        .filter(**({} if only is None else {"id__in": only}))
         .values(*VENDOR, "id", "started_on", "ended_on")
     )
     offboarding_url = _url("offboarding_edit")
@@ -225,15 +250,24 @@ def access_items(org_ids, today: date, rules):
         )
 
 
-def certificate_items(org_ids, today: date, rules):
+def certificate_candidates(org_ids, cutoff: date):
+    """Open offboardings (clock from ``cutoff`` or earlier) whose PHI is to be returned or
+    destroyed and that have no disposition certificate."""
+    return (
+        _open_offboardings(org_ids, cutoff)
+        .exclude(disposition=Disposition.INFEASIBLE)
+        .filter(~Exists(DispositionCertificate.objects.filter(offboarding=OuterRef("pk"))))
+    )
+
+
+def certificate_items(org_ids, today: date, rules, *, only=None):
     all_rules = _all_rules(org_ids, rules)
     soon = _soon(org_ids, rules)
     shortest = min((r.certificate_days for r in all_rules), default=30)
     cutoff = today + timedelta(days=soon - shortest)
     rows = (
-        _open_offboardings(org_ids, cutoff)
-        .exclude(disposition=Disposition.INFEASIBLE)
-        .filter(~Exists(DispositionCertificate.objects.filter(offboarding=OuterRef("pk"))))
+        certificate_candidates(org_ids, cutoff)
+        .filter(**({} if only is None else {"id__in": only}))
         .values(*VENDOR, "id", "ended_on", "started_on")
     )
     offboarding_url = _url("offboarding_edit")

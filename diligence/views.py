@@ -5,11 +5,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from oversight import due
+from oversight import due, queue
 from oversight.choices import AuditAction
 from oversight.files import serve
 from oversight.models import Membership, audit, rules_for
-from oversight.tenancy import get_for_member, get_rw_for_member, member_required
+from oversight.tenancy import get_for_member, get_rw_for_member, member_required, parse_id
 from vendors.models import BusinessAssociate
 
 from . import services
@@ -159,10 +159,10 @@ def action_create(request, pk: int):
     source = request.POST.get("record") or request.GET.get("record")
     review_id = request.POST.get("review") or request.GET.get("review")
     action = FollowUpAction(organization=request.practice, vendor=vendor)
-    if source and source.isdecimal():
-        action.record = get_for_member(request, vendor.diligence_records.all(), pk=int(source))
-    if review_id and review_id.isdecimal():
-        action.review = get_for_member(request, vendor.reviews.all(), pk=int(review_id))
+    if parse_id(source) is not None:
+        action.record = get_for_member(request, vendor.diligence_records.all(), pk=parse_id(source))
+    if parse_id(review_id) is not None:
+        action.review = get_for_member(request, vendor.reviews.all(), pk=parse_id(review_id))
     form = ActionForm(
         request.POST or None,
         instance=action,
@@ -359,7 +359,7 @@ def queue_filters(request, owners) -> dict:
     mine = bool(request.GET.get("mine"))
     if mine:
         owner = str(request.membership.pk)
-    if not (owner == "none" or (owner.isdecimal() and int(owner) in owners)):
+    if not (owner == "none" or parse_id(owner) in owners):
         owner = ""
     kind = request.GET.get("kind", "")
     if kind not in {k.value for k in due.DueKind}:
@@ -382,15 +382,17 @@ def work_queue(request):
     owners = {m.pk: m for m in Membership.objects.for_org(practice).select_related("user")}
     filters = queue_filters(request, owners)
     owner = filters["owner"]
-    items = due.queue(
-        due.collect([practice.id], today, rules_for([practice.id])),
-        today,
-        kind=filters["kind"],
-        owner=int(owner) if owner.isdecimal() else (owner or None),
-        overdue_only=filters["overdue_only"],
-    )
-    overdue_count = sum(1 for i in items if due.is_overdue(i, today))
-    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # In SQL (``oversight.queue``): the counts, and only the rows of the page are built.
+    selection = {
+        "kind": filters["kind"],
+        "owner": parse_id(owner) if owner != "none" else "none",
+        "overdue_only": filters["overdue_only"],
+    }
+    rules = rules_for([practice.id])
+    listed = queue.Queue(practice.id, today, rules, **selection)
+    counts = listed.counts()
+    page = Paginator(range(counts.total), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = listed.page(page.start_index() - 1 if counts.total else 0, QUEUE_PAGE_SIZE)
     rows = [
         {
             "item": item,
@@ -398,7 +400,7 @@ def work_queue(request):
             "overdue_days": max(0, due.days_overdue(item, today)),
             "owner": owners.get(item.owner_membership_id),
         }
-        for item in page
+        for item in items
     ]
     query = request.GET.copy()
     query.pop("page", None)
@@ -407,9 +409,9 @@ def work_queue(request):
         "rows": rows,
         "page": page,
         "query": query.urlencode(),
-        "total": len(items),
-        "overdue_count": overdue_count,
-        "soon_count": len(items) - overdue_count,
+        "total": counts.total,
+        "overdue_count": counts.overdue,
+        "soon_count": counts.total - counts.overdue,
         "kinds": KIND_LABELS,
         "owners": sorted(owners.values(), key=lambda m: m.display_name.lower()),
         "today": today,

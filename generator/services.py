@@ -148,7 +148,9 @@ CONSENT = (
 
 
 def _link_url(path: str, request=None) -> str:
-    return request.build_absolute_uri(path) if request else f"{settings.SITE_URL}{path}"
+    """Links in emails start with the configured ``SITE_URL``, never the request's Host
+    header (which a client chooses), as every other email of the product."""
+    return f"{settings.SITE_URL}{path}"
 
 
 def _send(subject: str, template_name: str, context: dict, to: list[str]) -> None:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from baas.models import BusinessAssociateAgreement
+from oversight.net import client_ip
 from oversight.tenancy import get_rw_for_member, member_required
 from portal.choices import LinkPurpose
 from portal.links import link_record_access, link_resolve, portal_rate_limited
@@ -18,12 +19,6 @@ from . import services
 from .choices import SignatureStatus
 from .models import GeneratedAgreement, SignatureRequest
 from .views import generated_document
-
-
-def client_ip(request) -> str | None:
-    """The client's address as the activity log records it (``oversight.models.audit``)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR") or None
 
 
 def _request_for(token: str) -> SignatureRequest:

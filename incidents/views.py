@@ -11,6 +11,7 @@ from oversight.tenancy import (
     get_for_member,
     get_rw_for_member,
     member_required,
+    parse_id,
     scoped,
     writer_required,
 )
@@ -95,9 +96,9 @@ def _incident_form(request, incident: VendorIncident, *, title: str):
 @writer_required
 def incident_create(request):
     incident = VendorIncident(organization=request.practice)
-    vendor_id = request.GET.get("vendor", "")
-    if vendor_id.isdecimal():
-        incident.vendor = get_for_member(request, BusinessAssociate, pk=int(vendor_id))
+    vendor_id = parse_id(request.GET.get("vendor"))
+    if vendor_id is not None:
+        incident.vendor = get_for_member(request, BusinessAssociate, pk=vendor_id)
     return _incident_form(request, incident, title="Record an incident")
 
 
@@ -187,8 +188,8 @@ def hhs_log_export(request, fmt: str):
     """The practice's breaches of fewer than 500 individuals discovered in ``?year=`` (default:
     last year), for the annual submission to HHS (164.408(c)); logged as an export."""
     today = request.practice.today()
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdecimal() and 2009 <= int(year) <= today.year else today.year - 1
+    year = parse_id(request.GET.get("year"))
+    year = year if year is not None and 2009 <= year <= today.year else today.year - 1
     incidents = (
         scoped(request, VendorIncident)
         # The discovery date is one of these two (``clocks.discovery_date``).

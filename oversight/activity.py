@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Model, OuterRef, Q, Subquery
+from django.db.models import Model, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 from simple_history.models import registered_models
 
@@ -213,7 +213,9 @@ def activity(
     ``offset + limit`` rows of each source (an index scan each), then, for the chosen ones,
     the records, their predecessors and the objects they name, in bulk."""
     wanted = offset + limit
-    keys: list[tuple[datetime, int, object]] = []  # (when, id, source)
+    # One query: the newest ``wanted`` (date, id) of each source (an index scan each), merged.
+    sources: list = []
+    parts = []
     for model in tracked_models():
         if object_type and object_type != model_key(model):
             continue
@@ -224,10 +226,12 @@ def activity(
             qs = qs.filter(history_date__gte=since)
         if until:
             qs = qs.filter(history_date__lt=until)
-        newest = qs.order_by("-history_date", "-history_id").values_list(
-            "history_date", "history_id"
-        )[:wanted]
-        keys.extend((when, pk, model) for when, pk in newest)
+        parts.append(
+            qs.order_by("-history_date", "-history_id")
+            .annotate(src=Value(len(sources)))
+            .values_list("history_date", "history_id", "src")[:wanted]
+        )
+        sources.append(model)
     if not object_type or object_type == "access":
         events = AuditEvent.objects.filter(organization=org)
         if user_id:
@@ -236,8 +240,16 @@ def activity(
             events = events.filter(created_at__gte=since)
         if until:
             events = events.filter(created_at__lt=until)
-        newest = events.order_by("-created_at", "-id").values_list("created_at", "id")[:wanted]
-        keys.extend((when, pk, AuditEvent) for when, pk in newest)
+        parts.append(
+            events.order_by("-created_at", "-id")
+            .annotate(src=Value(len(sources)))
+            .values_list("created_at", "id", "src")[:wanted]
+        )
+        sources.append(AuditEvent)
+    keys: list[tuple[datetime, int, object]] = []  # (when, id, source)
+    if parts:
+        merged = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        keys = [(when, pk, sources[src]) for when, pk, src in merged]
     keys.sort(key=lambda k: (k[0], k[1]), reverse=True)
     page = keys[offset:wanted]
     chosen: dict = defaultdict(list)

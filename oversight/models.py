@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .choices import BINDER_ROLES, WRITE_ROLES, AuditAction, ReminderMode, Role
+from .net import client_ip
 
 TIMEZONE_CHOICES = [
     (name, name.replace("_", " "))
@@ -364,8 +365,7 @@ def audit(
         user = user or (request.user if request.user.is_authenticated else None)
         if organization is None:
             organization = getattr(request, "practice", None) or None
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        ip = forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")
+        ip = client_ip(request)
         agent = request.META.get("HTTP_USER_AGENT", "")[:300]
     else:
         ip, agent = None, ""

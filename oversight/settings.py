@@ -318,6 +318,13 @@ CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_HSTS_SECONDS = 31536000 if SECURE_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS
 SECURE_HSTS_PRELOAD = SECURE_HTTPS
+# How many proxies of the deployment append to X-Forwarded-For (0: clients connect directly and
+# REMOTE_ADDR is the client). The client's address (oversight.net.client_ip) is read from it for
+# the activity log, e-signatures, sign-in lockout and every rate limit.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+AXES_CLIENT_IP_CALLABLE = "oversight.net.client_ip_for_limits"
+RATELIMIT_IP_META_KEY = "oversight.net.client_ip_for_limits"
 if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -111,6 +111,13 @@ def admin_required(view: Callable) -> Callable:
     return wrapper
 
 
+def parse_id(raw) -> int | None:
+    """A primary key (or a year) from a query string or a form: ASCII digits, at most 18 of
+    them (a bigint); None for anything else, so a hostile value is a 404, never a 500."""
+    raw = (raw or "").strip() if isinstance(raw, str) else ""
+    return int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 18 else None
+
+
 def scoped(request: HttpRequest, model_or_qs: type[Model] | QuerySet) -> QuerySet:
     """The rows of the current practice, from a model or a queryset."""
     qs = model_or_qs if isinstance(model_or_qs, QuerySet) else model_or_qs._default_manager.all()

@@ -28,7 +28,7 @@ def questions_for(organization, choice: str) -> tuple[str, list[dict]] | None:
     if source == "lib" and key in library.LIBRARY:
         found = library.LIBRARY[key]
         return found.title, [q.as_dict() for q in found.questions]
-    if source == "own" and key.isdigit():
+    if source == "own" and key.isascii() and key.isdigit() and len(key) < 12:
         own = (
             PracticeQuestionnaire.objects.for_org(organization)
             .filter(pk=int(key), archived_at=None)

@@ -20,7 +20,7 @@ from diligence import services as diligence_services
 from diligence.choices import ActionStatus, Answer, DiligenceKind
 from diligence.controls import control_findings
 from diligence.models import DueDiligenceRecord, FollowUpAction
-from oversight.files import IMAGES, OFFICE, PDF
+from oversight.files import IMAGES, PDF
 from vendors.choices import ContactRole
 from vendors.models import VendorContact
 
@@ -29,7 +29,10 @@ from .choices import OPEN_STATUSES, LinkPurpose, RequestStatus
 from .links import link_issue, link_revoke
 from .models import PortalFile, PracticeQuestionnaire, QuestionnaireRequest, Submission
 
-EVIDENCE_TYPES = (PDF, IMAGES, OFFICE)
+# What a vendor may send through a link: PDF and images. Office files can carry macros or
+# active content and come here from outside the practice (staff open them): not through a link.
+EVIDENCE_TYPES = (PDF, IMAGES)
+MAX_FILES_PER_REQUEST = 20
 # The link stays open this long after the due date, so a late vendor can still answer while
 # the reminders chase it; returned requests get at least this long again.
 LINK_GRACE_DAYS = 14
@@ -177,9 +180,25 @@ def request_send(
     return request, vendor_url(token)
 
 
+def _lock(request: QuestionnaireRequest) -> None:
+    """Lock the request's row and take its state as committed now: two clicks on Accept, an
+    autosave racing the submit, or a revoke racing the vendor cannot both act on what they
+    read earlier."""
+    row = (
+        QuestionnaireRequest.objects.select_for_update()
+        .filter(pk=request.pk)
+        .values("status", "record_id", "reviewed_by_id", "reviewed_at")
+        .get()
+    )
+    for field, value in row.items():
+        setattr(request, field, value)
+    request.link.refresh_from_db(fields=["revoked_at", "expires_at"])
+
+
 @transaction.atomic
 def request_revoke(*, request: QuestionnaireRequest, actor) -> None:
     """The link answers 404 from now on; the request and anything submitted are kept."""
+    _lock(request)
     if request.status == RequestStatus.ACCEPTED:
         raise ValidationError("An accepted request is closed already.")
     link_revoke(link=request.link, by=actor)
@@ -221,6 +240,7 @@ def answers_save(
     *, request: QuestionnaireRequest, answers: dict, breach_contact: dict | None = None
 ) -> QuestionnaireRequest:
     """Save the vendor's answers as they go (nothing is submitted yet)."""
+    _lock(request)
     _check_open(request)
     request.answers = _clean_answers(request, answers)
     if breach_contact is not None:
@@ -230,14 +250,28 @@ def answers_save(
         request.breach_contact_phone = (breach_contact.get("phone") or "").strip()[:40]
     if request.status in (RequestStatus.SENT, RequestStatus.OPENED, RequestStatus.RETURNED):
         request.status = RequestStatus.IN_PROGRESS
-    request.save()
+    request.save(
+        update_fields=[
+            "answers",
+            "status",
+            "breach_contact_confirmed",
+            "breach_contact_name",
+            "breach_contact_email",
+            "breach_contact_phone",
+        ]
+    )
     return request
 
 
 @transaction.atomic
 def file_add(*, request: QuestionnaireRequest, upload, kind: str) -> PortalFile:
     """Validate an uploaded file by content (``oversight.files``) and keep it privately."""
+    _lock(request)
     _check_open(request)
+    if request.files.count() >= MAX_FILES_PER_REQUEST:
+        raise ValidationError(
+            {"file": f"At most {MAX_FILES_PER_REQUEST} documents can be sent with one request."}
+        )
     if kind not in {str(k) for k in library.EVIDENCE_KINDS} | {DiligenceKind.OTHER}:
         raise ValidationError({"kind": "Choose what the document is."})
     stored = PortalFile.from_upload(
@@ -283,6 +317,16 @@ def submit_errors(request: QuestionnaireRequest, *, name: str, title: str) -> di
 @transaction.atomic
 def request_submit(*, request: QuestionnaireRequest, name: str, title: str) -> Submission:
     """Submit the saved answers; the practice reviews them. Refused once the link expired."""
+    _lock(request)
+    request.refresh_from_db(
+        fields=[
+            "answers",
+            "breach_contact_confirmed",
+            "breach_contact_name",
+            "breach_contact_email",
+            "breach_contact_phone",
+        ]
+    )
     _check_open(request)
     errors = submit_errors(request, name=name, title=title)
     if errors:
@@ -351,6 +395,7 @@ def request_accept(
     finding (by tier) becomes an open follow-up action for the vendor's owner; a corrected
     breach contact is added to the vendor's contacts. The review date moves on as for any
     diligence record."""
+    _lock(request)
     if request.status != RequestStatus.SUBMITTED:
         raise ValidationError("Only a submitted questionnaire can be accepted.")
     submission = request.submissions.order_by("-submitted_at", "-id").first()
@@ -432,6 +477,7 @@ def request_accept(
 def request_return(*, request: QuestionnaireRequest, comments: str, actor) -> None:
     """Send the submission back with comments: the vendor's link works again (at least
     ``LINK_GRACE_DAYS`` more) and the contact is emailed the comments."""
+    _lock(request)
     if request.status != RequestStatus.SUBMITTED:
         raise ValidationError("Only a submitted questionnaire can be returned.")
     comments = comments.strip()

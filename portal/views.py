@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -354,8 +355,11 @@ def answer(request, token: str):
                 link_record_access(link=found, request=request, action="refused: expired")
                 if request.POST.get("action") == "autosave":
                     return HttpResponse(
-                        "This link has expired: your latest answers were not saved. Copy "
-                        f"them, then ask {req.organization.name} for a new link."
+                        format_html(
+                            "This link has expired: your latest answers were not saved. Copy "
+                            "them, then ask {} for a new link.",
+                            req.organization.name,
+                        )
                     )
                 answers, breach = _posted(req, request.POST)
                 return _answer_page(

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from baas.models import AgreementDocument, BusinessAssociateAgreement
-from oversight.tenancy import get_for_member, get_rw_for_member, member_required
+from oversight.tenancy import get_for_member, get_rw_for_member, member_required, parse_id
 
 from . import apply, services
 from .choices import ProposalStatus, ReadingStatus
@@ -99,13 +99,13 @@ def reader_decide(request, pk: int):
     reading = get_for_member(
         request,
         DocumentReading.objects.filter(agreement=agreement),
-        pk=int(raw) if raw.isdecimal() and raw.isascii() else 0,
+        pk=parse_id(raw) or 0,
     )
     action = request.POST.get("action", "")
     pending = list(
         reading.proposals.filter(status=ProposalStatus.PENDING).values_list("pk", flat=True)
     )
-    chosen = [int(x) for x in request.POST.getlist("proposal") if x.isdecimal() and x.isascii()]
+    chosen = [i for i in map(parse_id, request.POST.getlist("proposal")) if i is not None]
     accept = pending if action == "accept_all" else chosen if action == "accept" else []
     reject = pending if action == "reject_all" else chosen if action == "reject" else []
     if not accept and not reject:
@@ -140,7 +140,7 @@ def reader_edit(request, pk: int):
     proposal = get_for_member(
         request,
         Proposal.objects.filter(reading__agreement=agreement).select_related("reading"),
-        pk=int(raw) if raw.isdecimal() and raw.isascii() else 0,
+        pk=parse_id(raw) or 0,
     )
     if not apply.editable(proposal.field):
         raise Http404("This proposal is not edited here.")

@@ -8,11 +8,10 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from oversight import due
 from oversight.models import Membership, rules_for
 from oversight.tenancy import admin_required, get_for_member, member_required, scoped
 
-from . import policy, services
+from . import forecast, services
 from .choices import ReminderStatus
 from .forms import ReminderPreferenceForm
 from .models import Reminder, SweepError
@@ -27,11 +26,11 @@ def _forecast(practice):
     rules = rules_for([practice.id])
     try:
         with transaction.atomic():
-            items = due.collect([practice.id], today, rules)
+            # ``policy.forecast`` of every item, building only the items it shows.
+            upcoming = forecast.upcoming(practice, rules, today, LIST_LIMIT)
     except Exception:  # a broken record must not take the page down; the sweep reports it
         logger.warning("reminders page: forecast unavailable for practice %s", practice.id)
         return None
-    upcoming = policy.forecast(items, rules[practice.id], today, limit=LIST_LIMIT)
     members = {
         m.id: m for m in Membership.objects.filter(organization=practice).select_related("user")
     }
@@ -53,7 +52,7 @@ def _forecast(practice):
 
 @member_required
 def reminder_list(request):
-    reminders = scoped(request, Reminder).select_related("vendor")
+    reminders = scoped(request, Reminder)
     context = {
         "pending": reminders.filter(
             status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]

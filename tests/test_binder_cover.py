@@ -206,6 +206,28 @@ def test_binder_as_of_a_past_date_shows_the_values_in_force_then(cast, time_mach
     assert "Override: Now hosts ePHI" in now
 
 
+def test_each_provision_shows_its_cite_its_state_and_who_reviewed_it_when(cast, time_machine):
+    # The checklist is printed in two columns (the provision with its cite; the state with
+    # the reviewer and the date): nothing an auditor read in the four-column table is lost.
+    time_machine.move_to("2026-06-15 15:00Z", tick=False)
+    make_signed(
+        VendorFactory(organization=cast.practice, name="Reviewed Hosting"),
+        actor=cast.alice.user,
+        signed_on=date(2026, 6, 1),
+        checklist=ALL_PRESENT | {"books_records": ProvisionState.ABSENT},
+    )
+    text = flat("\n".join(pdf_pages(build(cast.practice, cast.practice.today()))))
+    assert "Required provision (cite) State (reviewed by, on)" in text
+    assert (
+        "Makes books and records available to HHS (164.504(e)(2)(ii)(I)) "
+        "Absent (alice@a.test, 2026-06-15)"
+    ) in text
+    assert (
+        "The practice may terminate for a material violation (164.504(e)(2)(iii)) "
+        "Present (alice@a.test, 2026-06-15)"
+    ) in text
+
+
 def test_inventory_has_baa_status_and_expiry_columns(cast, time_machine):
     time_machine.move_to("2026-06-15 15:00Z", tick=False)
     today = cast.practice.today()

@@ -32,7 +32,8 @@ def demo(db):
     cache.clear()
 
 
-def test_generate_send_sign_countersign(page, browser, live_server, demo):
+def test_generate_send_sign_countersign(page, browser, live_server, demo, settings):
+    settings.SITE_URL = live_server.url  # the emailed links point at this server
     sign_in(page, live_server, "manager@riverside.example")
     page.goto(f"{live_server.url}/vendors/?q=FrontDesk")
     page.locator("#vendors tbody tr", has_text=VENDOR).locator("a").first.click()

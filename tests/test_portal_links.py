@@ -154,3 +154,53 @@ def test_every_request_counts_against_the_overall_limit(cast, vendor, settings):
     factory = RequestFactory()
     answers = [view(factory.get("/", REMOTE_ADDR="198.51.100.9"), token) for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
+
+
+# --- whose address: X-Forwarded-For only as far as the deployment's own proxies write it -------
+
+
+def _opened(cast, vendor, **meta):
+    from django.contrib.auth.models import AnonymousUser
+
+    link, token = _issue(cast, vendor)
+    request = RequestFactory().get(f"/portal/{token}/", **meta)
+    request.user = AnonymousUser()
+    link_record_access(link=link, request=request, action="opened")
+    return AuditEvent.objects.filter(action=AuditAction.PRIVATE_LINK).latest("pk")
+
+
+def test_a_forwarded_for_header_sent_by_the_client_is_not_believed(cast, vendor, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    event = _opened(cast, vendor, REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert event.ip_address == "203.0.113.9"
+
+
+def test_behind_one_proxy_the_client_is_the_address_the_proxy_appended(cast, vendor, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The client forged "1.2.3.4"; the proxy appended the address it saw.
+    event = _opened(
+        cast, vendor, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.20"
+    )
+    assert event.ip_address == "198.51.100.20"
+    # Not an address at all: nothing stored, no crash on the inet column.
+    event = _opened(cast, vendor, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="foo")
+    assert event.ip_address is None
+
+
+def test_behind_a_proxy_each_vendor_has_its_own_rate_limit(cast, vendor, settings):
+    """Every request reaches the app from the proxy's 127.0.0.1: the limit must still be per
+    client, or one guesser would lock every vendor out of its link."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.PORTAL_LINK_FAILED_RATE = "3/h"
+    _, token = _issue(cast, vendor)
+    view = _view()
+    factory = RequestFactory()
+
+    def get(client, tok):
+        return view(factory.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=client), tok)
+
+    for attempt in range(3):
+        with pytest.raises(Http404):
+            get("198.51.100.66", "C" * 42 + str(attempt))
+    assert get("198.51.100.66", token).status_code == 429
+    assert get("198.51.100.67", token).content == b"questions"

@@ -32,6 +32,8 @@ PAGES = [
     reverse("agreement_list") + "?critical=true&expiring_within=90",
     reverse("work_queue"),
     reverse("work_queue") + "?overdue=1",
+    reverse("work_queue") + "?kind=evidence&owner=none",
+    reverse("work_queue") + "?page=2",
     reverse("action_list"),
     reverse("reminder_list"),
     reverse("activity_log"),
@@ -104,3 +106,5 @@ def test_every_list_page_and_the_dashboard_cost_the_same_queries_at_3_and_30_ven
     # The pages list what was added (not an empty page that would trivially be constant).
     assert "Scale 029" in client.get(reverse("vendor_list") + "?q=Scale+029").text
     assert "Scale 027" in client.get(reverse("agreement_list") + "?q=scale+027").text
+    queue = client.get(reverse("work_queue")).context
+    assert queue["total"] > 30 and len(queue["rows"]) == min(queue["total"], 50)  # one page

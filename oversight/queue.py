@@ -1,0 +1,302 @@
+"""The work queue in SQL: its counts and one page of its rows, whatever the number of vendors.
+
+``oversight.due.queue`` defines the work queue over every due item built in Python (the
+reminder sweep needs every item anyway). The work queue page and the dashboard need only counts
+and one page of rows: building 20,000 items to count them was most of their time. So each
+provider also registers a **source** per kind: a queryset with the queue's columns
+
+- ``q_key``: ``DueItem.key``; ``q_due``: ``DueItem.due_date``;
+- ``q_overdue``: ``oversight.due.is_overdue``; ``q_rank``: the tier's rank; ``q_vendor``: the
+  vendor's name (compared by code point, as the work queue sorts it); ``q_owner``: the owner;
+
+holding exactly the rows ``oversight.due.queue`` lists for that kind (``problems`` applied: no
+warning whose date has passed, no expired BAA of a vendor with a gap), and a function that
+builds the ``DueItem`` of given keys with the provider's own Python rule. Counts are one
+``GROUP BY`` over the union of the sources; a page is the union ordered as
+``oversight.due.queue`` orders (most overdue first...) with ``LIMIT``/``OFFSET``, and only its
+rows are built. ``tests/test_queue_sql.py`` checks the SQL against ``due.queue(due.collect())``.
+
+A provider without a source (the breach-notice clocks, whose rows are bounded by open
+incidents) is listed from its items in Python (``problems`` applied), merged with the SQL rows:
+a new provider shows in the work queue and its counts before it has a source.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from itertools import islice
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    DateField,
+    Func,
+    IntegerField,
+    Value,
+    When,
+)
+
+from . import due
+from .due import DueItem, DueKind, is_overdue
+from .policy import DEFAULT_RULES
+
+COLUMNS = ("q_key", "q_due", "q_overdue", "q_rank", "q_vendor", "q_owner")
+# The work queue's order (``oversight.due.queue``): overdue first, then the date, the tier,
+# the vendor, the key.
+ORDER = 'q_overdue DESC, q_due, q_rank, q_vendor COLLATE "C", q_key COLLATE "C"'
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: DueKind
+    # (org_id, today, rules of the practice {tier: TierRules}) -> queryset with COLUMNS
+    rows: Callable
+    # (org_id, today, rules, keys) -> the DueItems of those keys (more are ignored), in one
+    # query, also for no key
+    items: Callable
+    # the ``oversight.due`` provider whose items of this kind the source lists
+    covers: Callable
+
+
+_sources: list[Source] = []
+
+
+def register(source: Source) -> None:
+    if all(s.kind != source.kind for s in _sources):
+        _sources.append(source)
+
+
+# --- SQL helpers for the sources ---------------------------------------------------------------
+
+
+def by_tier(field: str, values: dict, output_field) -> Case:
+    """``CASE tier WHEN 'critical' THEN values['critical'] ...``: a per-tier policy value."""
+    return Case(
+        *[When(**{field: tier}, then=Value(value)) for tier, value in values.items()],
+        default=Value(None),
+        output_field=output_field,
+    )
+
+
+def tier_rank(field: str) -> Case:
+    """The work queue's tier order (most critical first; an unknown tier last)."""
+    return Case(
+        *[When(**{field: tier}, then=Value(rank)) for rank, tier in enumerate(DEFAULT_RULES)],
+        default=Value(9),
+        output_field=IntegerField(),
+    )
+
+
+class AddDays(Func):
+    """``date + days`` (an integer expression) as a date."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " + "
+    output_field = DateField()
+
+
+class AddMonths(Func):
+    """``date + months`` as a date; the end of a shorter month is kept, as ``relativedelta``
+    does (Jan 31 + 1 month = Feb 28 or 29)."""
+
+    template = "CAST((%(expressions)s) AS date)"
+    arg_joiner = " + INTERVAL '1 month' * "
+    output_field = DateField()
+
+
+class Least(Func):
+    """``LEAST`` of dates; PostgreSQL ignores NULL arguments (NULL only if all are)."""
+
+    function = "LEAST"
+    output_field = DateField()
+
+
+class Greatest(Func):
+    """``GREATEST`` of dates; NULL arguments are ignored."""
+
+    function = "GREATEST"
+    output_field = DateField()
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+def _python_rows(org_id: int, today: date, rules: dict, kind: str, owner, overdue_only: bool):
+    """The queue's rows from the providers that have no source, for these filters."""
+    items = [
+        item
+        for provider in due._providers
+        if not any(source.covers is provider for source in _sources)
+        for item in provider([org_id], today, rules)
+    ]
+    rows = due.problems(items, today)
+    if kind:
+        rows = [i for i in rows if i.kind == kind]
+    if owner == "none":
+        rows = [i for i in rows if i.owner_membership_id is None]
+    elif owner is not None:
+        rows = [i for i in rows if i.owner_membership_id == owner]
+    if overdue_only:
+        rows = [i for i in rows if is_overdue(i, today)]
+    return rows
+
+
+@lru_cache(maxsize=512)
+def _compiled(
+    sources: tuple, org_id: int, today: date, practice_rules: tuple, kind, owner, overdue_only
+):
+    """The SQL sources for these filters and their union, compiled (``(sql, params)``, None
+    without a source). Compiling the querysets costs more than running them: it is kept per
+    practice, day, policy and filters (the SQL depends on nothing else)."""
+    rules = {org_id: dict(practice_rules)}
+    selected = []
+    for source in sources:
+        if kind and source.kind != kind:
+            continue
+        qs = source.rows(org_id, today, rules)
+        if owner == "none":
+            qs = qs.filter(q_owner__isnull=True)
+        elif owner is not None:
+            qs = qs.filter(q_owner=owner)
+        if overdue_only:
+            qs = qs.filter(q_overdue=True)
+        selected.append((source, qs))
+    if not selected:
+        return (), None
+    sql, params = _union(selected)
+    return tuple(source for source, _ in selected), (sql, tuple(params))
+
+
+def _union(querysets) -> tuple[str, list]:
+    parts, params = [], []
+    for source, qs in querysets:
+        inner, inner_params = qs.values(*COLUMNS).query.sql_with_params()
+        parts.append(
+            f"SELECT %s AS q_kind, {', '.join(f'q.{c}' for c in COLUMNS)} FROM ({inner}) AS q"
+        )
+        params.extend([str(source.kind), *inner_params])
+    return " UNION ALL ".join(parts), params
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The queue's row counts by kind: ``{kind: (rows, overdue rows)}``."""
+
+    by_kind: dict
+
+    @property
+    def total(self) -> int:
+        return sum(n for n, _ in self.by_kind.values())
+
+    @property
+    def overdue(self) -> int:
+        return sum(o for _, o in self.by_kind.values())
+
+    def of(self, kind: str, *, overdue: bool = False) -> int:
+        n, o = self.by_kind.get(kind, (0, 0))
+        return o if overdue else n
+
+
+class Queue:
+    """``oversight.due.queue`` of one practice on one day with these filters (a membership id
+    or ``"none"`` for ``owner``), in SQL: ``counts()`` in one query, ``page()`` in one query
+    plus one per kind shown. The union of the sources is compiled once for both."""
+
+    def __init__(
+        self,
+        org_id: int,
+        today: date,
+        rules: dict,
+        *,
+        kind: str = "",
+        owner: int | str | None = None,
+        overdue_only: bool = False,
+    ):
+        self.org_id, self.today, self.rules = org_id, today, rules
+        self.python = _python_rows(org_id, today, rules, kind, owner, overdue_only)
+        practice_rules = tuple(sorted(rules[org_id].items()))
+        # the sources of the registered providers
+        active = tuple(s for s in _sources if any(s.covers is p for p in due._providers))
+        self.sources, self.union = _compiled(
+            active, org_id, today, practice_rules, kind, owner, overdue_only
+        )
+
+    def counts(self) -> Counts:
+        by_kind: dict = {}
+        if self.union:
+            union, params = self.union
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT q_kind, COUNT(*), COUNT(*) FILTER (WHERE q_overdue) "
+                    f"FROM ({union}) AS u GROUP BY q_kind",
+                    params,
+                )
+                by_kind = {k: (n, o) for k, n, o in cursor.fetchall()}
+        for item in self.python:
+            n, o = by_kind.get(str(item.kind), (0, 0))
+            by_kind[str(item.kind)] = (n + 1, o + is_overdue(item, self.today))
+        return Counts(by_kind)
+
+    def page(self, offset: int, limit: int) -> list[DueItem]:
+        """Rows ``offset`` to ``offset + limit``, in the queue's order."""
+        wanted = offset + limit
+        keyed = []  # (sort key, kind, key)
+        if self.union:
+            union, params = self.union
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT q_kind, q_key, q_due, q_overdue, q_rank, q_vendor FROM ({union}) "
+                    f"AS u ORDER BY {ORDER} LIMIT %s",
+                    [*params, wanted],
+                )
+                for k, key, due_on, overdue, rank, name in cursor.fetchall():
+                    keyed.append(((not overdue, due_on, rank, name.encode(), key), k, key))
+        built = {}
+        for item in self.python:
+            keyed.append(
+                (_sort_key(item, self.today, item.vendor_name.encode()), str(item.kind), item.key)
+            )
+            built[(str(item.kind), item.key)] = item
+        keyed.sort(key=lambda k: k[0])
+        shown = [(k, key) for _, k, key in islice(keyed, offset, wanted)]
+        built.update(self.build([row for row in shown if row not in built]))
+        return [built[row] for row in shown if row in built]
+
+    def build(self, rows) -> dict:
+        """``{(kind, key): DueItem}`` of the SQL sources' rows ``(kind, key)``, through the
+        providers' own rules: one query per builder of the selected sources, whatever is shown
+        (an empty list too: the page's query count does not depend on the data)."""
+        by_kind: dict = {}
+        for k, key in rows:
+            by_kind.setdefault(k, []).append(key)
+        by_builder: dict = {}
+        for source in self.sources:
+            by_builder.setdefault(source.items, []).extend(by_kind.get(str(source.kind), []))
+        wanted = set(rows)
+        built = {}
+        for builder, keys in by_builder.items():
+            for item in builder(self.org_id, self.today, self.rules, keys):
+                if (str(item.kind), item.key) in wanted:  # a builder may give more
+                    built[(str(item.kind), item.key)] = item
+        return built
+
+
+def _sort_key(item: DueItem, today: date, vendor_key) -> tuple:
+    return (
+        not is_overdue(item, today),
+        item.due_date,
+        list(DEFAULT_RULES).index(item.tier) if item.tier in DEFAULT_RULES else 9,
+        vendor_key,
+        item.key,
+    )
+
+
+def counts(org_id: int, today: date, rules: dict, **filters) -> Counts:
+    """The row counts of ``oversight.due.queue`` with these filters: one query."""
+    return Queue(org_id, today, rules, **filters).counts()
+
+
+def page(org_id: int, today: date, rules: dict, *, offset: int, limit: int, **filters):
+    """Rows ``offset`` to ``offset + limit`` of ``oversight.due.queue`` with these filters."""
+    return Queue(org_id, today, rules, **filters).page(offset, limit)

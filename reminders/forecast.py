@@ -1,0 +1,88 @@
+"""The Reminders page's forecast, built only as far as it shows (``policy.forecast`` is the
+definition; this only chooses which items to give it).
+
+An item's next reminder falls on one of its ``policy.change_days``, so never before the first
+of them. That first day is computed in SQL for every row of the work queue's sources
+(``oversight.queue``: the items that can still be reminded; a warning whose date has passed
+gets no more reminders, an expired BAA of a vendor with a gap is folded into the gap), and the
+items are built and forecast in that order, a batch at a time, until the ``limit``-th entry
+falls before the first day of every item not built yet. ``tests/test_reminder_forecast.py``
+checks the result equals ``policy.forecast`` over every item."""
+
+import heapq
+from datetime import date, timedelta
+
+from django.db import connection
+
+from oversight import queue
+from oversight.due import DueKind
+from oversight.policy import DEFAULT_RULES
+
+from . import policy
+
+BATCH = 200
+
+
+def _first_change_day(today: date, tier_rules: dict) -> str:
+    """SQL for ``min(policy.change_days(item, today, rules, until))`` over the union's
+    columns (``q_kind``, ``q_due``, ``q_rank``): the same days, the first after today. Only
+    our own dates, integers and kinds are written into it."""
+    now = f"DATE '{today.isoformat()}'"
+    by_rank = []
+    for rank, tier in enumerate(DEFAULT_RULES):
+        rules = tier_rules.get(tier)
+        if rules is None:
+            continue
+        period = max(rules.resend_days, 1)
+        series = []
+        for offset in (0, int(rules.escalate_days)):
+            # the next period boundary of the series from ``start``, after today and the date
+            start = f"(q_due + {offset})"
+            steps = f"CEIL((GREATEST({now}, q_due) - {start} + 1)::numeric / {period})"
+            series.append(f"({start} + {period} * GREATEST(0, {steps})::int)")
+        by_kind = []
+        for kind in DueKind:
+            days = [f"(q_due - {int(t)})" for t in policy.warning_thresholds(kind, rules)]
+            days += ["(q_due + 1)", *series]
+            after = ", ".join(f"CASE WHEN {d} > {now} THEN {d} END" for d in days)
+            by_kind.append(f"WHEN '{kind.value}' THEN LEAST({after})")
+        by_rank.append(f"WHEN {rank} THEN CASE q_kind {' '.join(by_kind)} END")
+    return f"CASE q_rank {' '.join(by_rank)} END"
+
+
+def upcoming(practice, rules: dict, today: date, limit: int) -> list[policy.Upcoming]:
+    """``policy.forecast(every item, ..., limit=limit)``, building only what it needs."""
+    tier_rules = rules[practice.id]
+    until = today + timedelta(days=policy.FORECAST_DAYS)
+    listed = queue.Queue(practice.id, today, rules)
+
+    def order(u):
+        return (u.on, u.item.vendor_name, u.item.key)
+
+    entries = policy.forecast(listed.python, tier_rules, today)
+    if listed.union is None:
+        return heapq.nsmallest(limit, entries, key=order)
+    union, union_params = listed.union
+    first = _first_change_day(today, tier_rules)
+    sql = (
+        f"SELECT q_kind, q_key, first_day, q_vendor FROM (SELECT q_kind, q_key, q_vendor, "
+        f"{first} AS first_day FROM ({union}) AS u) AS f WHERE first_day < %s "
+        'ORDER BY first_day, q_vendor COLLATE "C", q_key COLLATE "C" LIMIT %s OFFSET %s'
+    )
+    offset = 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(sql, [*union_params, until, BATCH, offset])
+            rows = cursor.fetchall()
+            built = listed.build([(k, key) for k, key, _, _ in rows])
+            entries = heapq.nsmallest(
+                limit, [*entries, *policy.forecast(built.values(), tier_rules, today)], key=order
+            )
+            if len(rows) < BATCH:
+                return entries
+            # An item not built yet comes after the last one built in (first day, vendor, key),
+            # and its reminder no earlier than its first day: after this entry, if it is.
+            _, last_key, last_day, last_vendor = rows[-1]
+            if len(entries) >= limit and order(entries[-1]) < (last_day, last_vendor, last_key):
+                return entries
+            offset += BATCH

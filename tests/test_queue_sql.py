@@ -1,0 +1,168 @@
+"""The work queue in SQL (``oversight.queue``: the page and the dashboard) lists exactly the rows
+of the work queue's definition over every due item (``oversight.due.queue(collect())``, which
+the reminders read), in the same order, with the same counts, whatever the filter, on a
+practice with every kind of due item, on several days."""
+
+from datetime import timedelta
+
+import pytest
+
+from bench import data
+from diligence.choices import DiligenceKind, Disposition
+from diligence.models import Offboarding
+from incidents.models import VendorIncident
+from incidents.services import incident_save
+from oversight import due, queue
+from oversight.models import rules_for
+from vendors.choices import AccessLevel, Criticality, RelationshipStatus
+from vendors.models import BusinessAssociate
+
+from .baas_factories import make_signed
+from .diligence_factories import ActionFactory, DiligenceFactory
+from .factories import VendorFactory
+
+
+def _varied(org, today):
+    """What the bench data lacks: every evidence kind with periods, bridge letters and stated
+    expiries, auto-renewals, offboardings, planned PHI access, a breach."""
+    owner = org.memberships.order_by("pk").last()
+    for n, kind in enumerate(DiligenceKind.values * 3):
+        vendor = VendorFactory(
+            organization=org,
+            name=f"Évidence {n:02d}" if n % 4 else f"evidence {n:02d}",
+            criticality=[Criticality.HIGH, Criticality.LOW, Criticality.MEDIUM][n % 3],
+            access_level=[AccessLevel.FULL, AccessLevel.LIMITED][n % 2],
+            owner=owner if n % 2 else None,
+        )
+        performed = today - timedelta(days=90 * (n % 6) + 200)
+        period_end = performed - timedelta(days=30 * (n % 3)) if n % 2 or n % 3 == 1 else None
+        DiligenceFactory(
+            vendor=vendor,
+            kind=kind,
+            performed_on=performed,
+            period_end=period_end,
+            bridge_until=period_end + timedelta(days=40 * (n % 4 + 1)) if n % 3 == 1 else None,
+            valid_until=today + timedelta(days=n * 7 - 60) if n % 3 == 2 else None,
+        )
+        ActionFactory(vendor=vendor, due_on=today + timedelta(days=n * 5 - 40))
+        make_signed(
+            vendor,
+            signed_on=today - timedelta(days=700),
+            effective_on=today - timedelta(days=700),
+            expires_on=today + timedelta(days=n * 9 - 60),
+            auto_renews=bool(n % 2),
+            renewal_notice_days=30 if n % 2 else None,
+        )
+    for n in range(6):
+        vendor = VendorFactory(
+            organization=org,
+            name=f"Leaving {n}",
+            status=RelationshipStatus.OFFBOARDING,
+            phi_access_began=today - timedelta(days=500),
+        )
+        Offboarding.objects.update_or_create(
+            vendor=vendor,
+            defaults=dict(
+                organization=org,
+                started_on=today - timedelta(days=20 * n),
+                ended_on=today + timedelta(days=10 * n - 25) if n % 2 else None,
+                disposition=Disposition.DESTROYED if n % 3 else "",
+            ),
+        )
+    # A BAA kept with a vendor that no longer needs one: expired, not a gap.
+    no_phi = VendorFactory(
+        organization=org, name="No PHI", phi_electronic=False, access_level=AccessLevel.NONE
+    )
+    make_signed(
+        no_phi,
+        signed_on=today - timedelta(days=700),
+        effective_on=today - timedelta(days=700),
+        expires_on=today - timedelta(days=30),
+    )
+    VendorFactory(organization=org, name="Planned", phi_access_began=today + timedelta(days=20))
+    VendorFactory(organization=org, name="Began", phi_access_began=today - timedelta(days=9))
+    breached = BusinessAssociate.objects.filter(organization=org).order_by("pk").first()
+    incident_save(
+        incident=VendorIncident(
+            organization=org,
+            vendor=breached,
+            title="Misdirected export",
+            vendor_discovered_on=today - timedelta(days=50),
+            vendor_notified_on=today - timedelta(days=40),
+            description="A file went to the wrong account.",
+            individuals_affected=120,
+            states={"NY": 120},
+        ),
+        actor=None,
+    )
+
+
+@pytest.fixture
+def practice(db):
+    built = data.build_practice("Queue practice", 80)
+    org = built.organization
+    org.timezone = "America/Los_Angeles"
+    org.save(update_fields=["timezone"])
+    _varied(org, org.today())
+    return org
+
+
+def _python(org, today, **filters):
+    rules = rules_for([org.pk])
+    return due.queue(due.collect([org.pk], today, rules), today, **filters)
+
+
+def _filters(org):
+    owner = org.memberships.order_by("pk").last().pk
+    yield {}
+    yield {"overdue_only": True}
+    yield {"owner": "none"}
+    yield {"owner": owner, "overdue_only": True}
+    for kind in due.DueKind:
+        yield {"kind": kind}
+
+
+@pytest.mark.parametrize("shift", [0, 45, -120, 400])
+def test_the_sql_queue_lists_the_same_rows_in_the_same_order(practice, shift):
+    today = practice.today() + timedelta(days=shift)
+    rules = rules_for([practice.pk])
+    kinds_seen = set()
+    for filters in _filters(practice):
+        expected = _python(practice, today, **filters)
+        got = queue.page(practice.pk, today, rules, offset=0, limit=10_000, **filters)
+        assert [i.key for i in got] == [i.key for i in expected], filters
+        assert got == expected, filters  # dates, titles, links, owners
+        counts = queue.counts(practice.pk, today, rules, **filters)
+        assert counts.total == len(expected), filters
+        assert counts.overdue == sum(due.is_overdue(i, today) for i in expected), filters
+        kinds_seen |= {i.kind for i in expected}
+    if shift == 0:
+        # The data exercises every kind of row.
+        assert kinds_seen == set(due.DueKind)
+
+
+def test_pages_of_the_sql_queue_follow_each_other(practice):
+    today = practice.today()
+    rules = rules_for([practice.pk])
+    expected = _python(practice, today)
+    assert len(expected) > 60
+    shown = []
+    for offset in range(0, len(expected), 25):
+        shown += queue.page(practice.pk, today, rules, offset=offset, limit=25)
+    assert [i.key for i in shown] == [i.key for i in expected]
+
+
+@pytest.mark.parametrize("shift", [0, 20, -90])
+def test_the_reminders_forecast_is_built_only_as_far_as_it_shows(practice, shift, monkeypatch):
+    """The Reminders page's forecast (``reminders.forecast.upcoming``) equals the forecast over
+    every due item (``reminders.policy.forecast``), a few rows at a time."""
+    from reminders import forecast, policy
+
+    monkeypatch.setattr(forecast, "BATCH", 9)  # several batches on this small practice
+    today = practice.today() + timedelta(days=shift)
+    rules = rules_for([practice.pk])
+    every = due.collect([practice.pk], today, rules)
+    for limit in (5, 40, 1000):
+        expected = policy.forecast(every, rules[practice.pk], today, limit=limit)
+        assert forecast.upcoming(practice, rules, today, limit) == expected, limit
+    assert len(expected) > 40
