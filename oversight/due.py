@@ -133,13 +133,7 @@ def problems(items: Iterable[DueItem], today: date) -> list[DueItem]:
     """One item per problem: a warning whose date has passed is left out (the expired BAA or
     the gap says it), and so is an expired BAA of a vendor that has a compliance gap item (the
     gap is the problem; one vendor's one gap is one row, not three)."""
-    # Items chased with someone outside the practice (a vendor's questionnaire) are the
-    # reminder engine's: the portal's request list shows them to the practice.
-    items = [
-        i
-        for i in items
-        if not (i.kind in WARNING_ONLY and i.due_date < today) and not i.contact_email
-    ]
+    items = [i for i in items if not (i.kind in WARNING_ONLY and i.due_date < today)]
     gap_vendors = {i.vendor_id for i in items if i.kind == DueKind.COMPLIANCE_GAP}
     return [i for i in items if not (i.kind == DueKind.BAA_EXPIRED and i.vendor_id in gap_vendors)]
 

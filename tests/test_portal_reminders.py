@@ -310,8 +310,8 @@ def test_the_policy_sends_the_contact_warnings_and_overdue_and_the_owner_the_esc
         existing={p.identity for p in on_the_day},
     )
     assert len(on_the_day) == 1 and later == []
-    # The vendor's silence is the reminders' to chase: not a row of the practice's work queue.
-    assert queue([item], due_on + timedelta(days=3)) == []
+    # The practice's work queue lists the unanswered request too (overdue after its date).
+    assert queue([item], due_on + timedelta(days=3)) == [item]
 
 
 def test_two_sweeps_deciding_at_once_record_the_contacts_reminder_once(
