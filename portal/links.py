@@ -71,7 +71,8 @@ def derived_token(seed: str) -> str:
 def link_replace(*, link: AccessLink, raw_token: str) -> AccessLink:
     """The link for ``raw_token`` in place of ``link`` (same practice, vendor, purpose, email
     and expiry): the old one is revoked, so one link per request works at a time. Replacing
-    with the token of the current link changes nothing."""
+    with the token of the current link changes nothing; with the token of an earlier one, that
+    one works again (the latest email sent holds the working link)."""
     token_hash = _hash(raw_token)
     if link.token_hash == token_hash:
         return link
@@ -86,6 +87,11 @@ def link_replace(*, link: AccessLink, raw_token: str) -> AccessLink:
             "created_by": None,
         },
     )
+    if new.revoked_at is not None or new.expires_at != link.expires_at:
+        # Its email is being sent again (a retry after a later one went out): it is the one
+        # that works now, until the same date as the link it replaces.
+        new.revoked_at, new.revoked_by, new.expires_at = None, None, link.expires_at
+        new.save(update_fields=["revoked_at", "revoked_by", "expires_at"])
     link_revoke(link=link, by=None)
     return new
 

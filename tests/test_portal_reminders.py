@@ -342,3 +342,30 @@ def test_the_reminders_page_shows_what_was_sent_to_the_contact_and_what_comes_ne
     assert "Security questionnaire answers due" in page
     assert "sam@chartwell.test (vendor contact)" in page  # the next one, on the due date
     assert page.count("sam@chartwell.test") >= 2  # and the one sent
+
+
+def test_an_earlier_reminder_sent_again_carries_the_working_link(
+    cast, ehr, client, django_capture_on_commit_callbacks
+):
+    """A reminder retried after a later one went out: its link works again, the later one's
+    no longer (one working link per request, in the latest email)."""
+    chase = Chase(cast, ehr, django_capture_on_commit_callbacks, days=10)
+    moment = _at(cast.practice, chase.day(10))
+    with time_machine.travel(moment, tick=False):
+        (row_id,) = _contact_rows(reminders.sweep().ready_immediate)
+        earlier = Reminder.objects.get(pk=row_id)
+        first = LINK.search(portal_due.contact_reminder(earlier, now=moment).body).group(1)
+        later = Reminder.objects.create(
+            **{
+                f.attname: getattr(earlier, f.attname)
+                for f in Reminder._meta.concrete_fields
+                if f.name not in ("id", "stage", "threshold", "created_at")
+            },
+            stage=Stage.OVERDUE,
+            threshold=0,
+        )
+        second = LINK.search(portal_due.contact_reminder(later, now=moment).body).group(1)
+        again = LINK.search(portal_due.contact_reminder(earlier, now=moment).body).group(1)
+        assert again == first != second
+        assert client.get(reverse("portal_answer", args=[first])).status_code == 200
+        assert client.get(reverse("portal_answer", args=[second])).status_code == 404
