@@ -23,6 +23,7 @@ from oversight.due import DueItem, DueKind, register, register_contact_mail
 from .choices import OPEN_STATUSES
 from .links import derived_token, link_replace
 from .models import QuestionnaireRequest
+from .services import vendor_url
 
 # Requests enter the reminders this long before their due date (the first warning).
 LEAD_DAYS = 3
@@ -30,25 +31,30 @@ KEY_PREFIX = "questionnaire:"
 
 
 def questionnaire_items(org_ids, today: date, rules):
-    """Open requests due within ``LEAD_DAYS`` or overdue whose link has not expired before
-    today, except on the day they were sent (the request email has just arrived). A link that
-    expires during the day is checked again when the email is written."""
-    start_of_today = datetime.combine(today, time.min, tzinfo=UTC)
+    """Open requests due within ``LEAD_DAYS`` or overdue whose link works on the practice's
+    ``today``, except on the day they were sent (the request email has just arrived). A link
+    that expires during the day is checked again when the email is written."""
+    # A coarse bound in SQL (a day early for any time zone), the practice's own day below.
+    yesterday = datetime.combine(today - timedelta(days=1), time.min, tzinfo=UTC)
     requests = (
         QuestionnaireRequest.objects.filter(
             organization_id__in=list(org_ids),
             status__in=OPEN_STATUSES,
             due_on__lte=today + timedelta(days=LEAD_DAYS),
             link__revoked_at__isnull=True,
-            link__expires_at__gt=start_of_today,
-            created_at__lt=start_of_today,
+            link__expires_at__gt=yesterday,
         )
-        .select_related("vendor", "link")
+        .select_related("organization", "vendor", "link")
         .order_by("id")
     )
     marker = 987654321
     url = reverse("portal_request_detail", args=[marker]).replace(str(marker), "{}")
     for request in requests:
+        tz = request.organization.tzinfo
+        if request.created_at.astimezone(tz).date() >= today:
+            continue  # sent today (the practice's day): the request email has just arrived
+        if request.link.expires_at.astimezone(tz).date() < today:
+            continue  # the link has expired: chasing stops
         vendor = request.vendor
         yield DueItem(
             organization_id=request.organization_id,
@@ -86,8 +92,6 @@ def contact_reminder(reminder, *, now: datetime):
     if link.pk != request.link_id:
         request.link = link
         request.save(update_fields=["link"])
-    from .services import vendor_url
-
     organization = request.organization
     overdue = request.due_on < now.astimezone(organization.tzinfo).date()
     context = {

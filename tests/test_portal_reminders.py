@@ -170,6 +170,7 @@ def test_the_escalation_goes_to_the_vendors_owner_and_chasing_stops_when_the_lin
 
     assert chase.sweep(25, to=SAM) == []  # the link expired at the end of day 24: nothing more
     assert chase.sweep(40, to=SAM) == []
+    assert not Reminder.objects.filter(kind="questionnaire").exclude(status=ReminderStatus.SENT)
 
 
 def test_submitted_revoked_and_other_practices_requests_are_not_chased(
