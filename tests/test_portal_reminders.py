@@ -27,6 +27,7 @@ from vendors.choices import AccessLevel, ContactRole, Criticality
 
 from .factories import ContactFactory, VendorFactory
 from .reminders_factories import make_item
+from .test_reminder_delivery import smtp  # noqa: F401 (fixture: a real SMTP server)
 
 SAM = "sam@chartwell.test"
 LINK = re.compile(r"https?://\S+/portal/([A-Za-z0-9_-]{43})/")
@@ -370,3 +371,44 @@ def test_an_earlier_reminder_sent_again_carries_the_working_link(
         assert again == first != second
         assert client.get(reverse("portal_answer", args=[first])).status_code == 200
         assert client.get(reverse("portal_answer", args=[second])).status_code == 404
+
+
+def test_a_refused_reminder_to_the_contact_is_logged_retried_and_delivered_once_over_smtp(
+    cast,
+    ehr,
+    client,
+    smtp,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    chase = Chase(cast, ehr, django_capture_on_commit_callbacks, days=10)
+    handler = smtp()
+    refused = []
+
+    async def refuse_the_contact_once(server, session, envelope):
+        if envelope.rcpt_tos == [SAM] and not refused:
+            refused.append(envelope)
+            return "451 4.3.0 Mailbox busy, try later"
+        handler.delivered.append(envelope)
+        return "250 Message accepted for delivery"
+
+    handler.handle_DATA = refuse_the_contact_once  # the practice's own reminders go through
+    moment = _at(cast.practice, chase.day(7))
+    with time_machine.travel(moment, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            reminders.run_sweep()
+    (row,) = Reminder.objects.filter(to_contact=True)
+    assert (row.status, row.attempts) == (ReminderStatus.PENDING, 1)
+    assert row.last_error.startswith("451") and len(refused) == 1
+    with time_machine.travel(moment + timedelta(minutes=15), tick=False):
+        for _ in range(2):  # the next sweep, twice
+            with django_capture_on_commit_callbacks(execute=True):
+                reminders.run_sweep()
+    row.refresh_from_db()
+    assert row.status == ReminderStatus.SENT
+    log = list(row.deliveries.order_by("at").values_list("ok", "smtp_code"))
+    assert log == [(False, 451), (True, None)]
+    (envelope,) = [e for e in handler.delivered if e.rcpt_tos == [SAM]]
+    body = envelope.content.decode()
+    assert f"<reminder-{row.pk}.{cast.practice.pk}@" in body  # the Message-ID of the row
+    token = LINK.search(body.replace("=\r\n", "")).group(1)
+    assert client.get(reverse("portal_answer", args=[token])).status_code == 200
