@@ -22,6 +22,7 @@ from vendors import activation, panels
 from vendors.baa_status import BaaState, BaaStatus, derived_status, gap_since
 from vendors.choices import ENGAGED_STATUSES, RelationshipStatus
 from vendors.models import BusinessAssociate, Subcontractor
+from vendors.signals import vendors_saved
 
 from . import findings
 from .choices import AgreementStatus
@@ -31,7 +32,12 @@ from .models import (
     subcontractor_counts,
     vendor_facts,
 )
-from .services import practice_today, reference_agreement, vendor_baa_refresh
+from .services import (
+    baa_refresh_vendors,
+    practice_today,
+    reference_agreement,
+    vendor_baa_refresh,
+)
 
 
 def _has_current_signed(vendor, today: date) -> bool:
@@ -345,6 +351,12 @@ def vendor_saved(sender, instance, raw=False, update_fields=None, **kwargs):
         return
     if BusinessAssociateAgreement.objects.filter(vendor_id=instance.pk).exists():
         vendor_baa_refresh(vendor=instance)
+
+
+@receiver(vendors_saved, dispatch_uid="baas_vendors_saved")
+def vendors_saved_in_bulk(sender, organization, vendors, **kwargs):
+    """The import's vendors: one set-based refresh of those that have an agreement."""
+    baa_refresh_vendors(organization=organization, vendor_ids=[v.pk for v in vendors])
 
 
 @due.register_calendar

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from oversight.files import IMAGES, OFFICE, PDF, validate_upload
 from oversight.models import rules_for
@@ -51,7 +52,6 @@ def _check_member(organization, membership, field: str) -> None:
 
 def vendor_facts(vendor: BusinessAssociate, evidence=()) -> schedule.VendorFacts:
     """The plain facts the schedule needs about one vendor (four small queries)."""
-    tz = vendor.organization.tzinfo
     last_review = VendorReview.objects.filter(vendor=vendor).aggregate(last=Max("reviewed_on"))
     changed_at = (
         TierChange.objects.filter(vendor=vendor)
@@ -60,18 +60,24 @@ def vendor_facts(vendor: BusinessAssociate, evidence=()) -> schedule.VendorFacts
         .values_list("changed_at", flat=True)
         .first()
     )
+    has_diligence = DueDiligenceRecord.objects.filter(
+        vendor=vendor, archived_at__isnull=True
+    ).exists()
+    return _facts(vendor, last_review["last"], changed_at, has_diligence, evidence)
+
+
+def _facts(vendor, last_review_on, tier_changed_at, has_diligence, evidence=()):
+    tz = vendor.organization.tzinfo
     added = timezone.localtime(vendor.created_at, tz).date() if vendor.created_at else None
     return schedule.VendorFacts(
         tier=vendor.tier,
         status=vendor.status,
         engaged_on=vendor.phi_access_began or added,
-        last_review_on=last_review["last"],
-        tier_changed_on=timezone.localtime(changed_at, tz).date() if changed_at else None,
+        last_review_on=last_review_on,
+        tier_changed_on=timezone.localtime(tier_changed_at, tz).date() if tier_changed_at else None,
         evidence=tuple(evidence),
         needs_baa=vendor.needs_baa,
-        has_diligence=DueDiligenceRecord.objects.filter(
-            vendor=vendor, archived_at__isnull=True
-        ).exists(),
+        has_diligence=has_diligence,
     )
 
 
@@ -94,6 +100,66 @@ def schedule_refresh(*, vendor: BusinessAssociate, rules=None) -> VendorSchedule
         },
     )
     return row
+
+
+def schedules_refresh(*, organization, vendors) -> None:
+    """``schedule_refresh`` for many vendors of one practice (the import): the same facts
+    read in bulk (four queries), the schedules written in bulk with their history."""
+    if not vendors:
+        return
+    rules = rules_for([organization.pk])[organization.pk]
+    ids = [v.pk for v in vendors]
+    last_reviews = dict(
+        VendorReview.objects.filter(vendor_id__in=ids)
+        .values("vendor_id")
+        .annotate(last=Max("reviewed_on"))
+        .values_list("vendor_id", "last")
+    )
+    changed_at = {}
+    for vendor_id, at in (
+        TierChange.objects.filter(vendor_id__in=ids)
+        .exclude(from_tier="")
+        .order_by("vendor_id", "-changed_at")
+        .values_list("vendor_id", "changed_at")
+    ):
+        changed_at.setdefault(vendor_id, at)
+    with_diligence = set(
+        DueDiligenceRecord.objects.filter(vendor_id__in=ids, archived_at__isnull=True).values_list(
+            "vendor_id", flat=True
+        )
+    )
+    existing = {s.vendor_id: s for s in VendorSchedule.objects.filter(vendor_id__in=ids)}
+    now = timezone.now()
+    new, changed = [], []
+    for vendor in vendors:
+        vendor.organization = organization
+        facts = _facts(
+            vendor,
+            last_reviews.get(vendor.pk),
+            changed_at.get(vendor.pk),
+            vendor.pk in with_diligence,
+        )
+        due = schedule.next_review_due(facts, rules[vendor.tier])
+        row = existing.get(vendor.pk)
+        if row is None:
+            new.append(
+                VendorSchedule(
+                    organization_id=organization.pk,
+                    vendor=vendor,
+                    next_review_due=due,
+                    last_review_on=facts.last_review_on,
+                )
+            )
+        else:
+            row.next_review_due, row.last_review_on, row.updated_at = due, facts.last_review_on, now
+            changed.append(row)
+    bulk_create_with_history(new, VendorSchedule, batch_size=1000)
+    bulk_update_with_history(
+        changed,
+        VendorSchedule,
+        ["next_review_due", "last_review_on", "updated_at"],
+        batch_size=1000,
+    )
 
 
 def schedules_refresh_for_tier(*, organization_id: int, tier: str) -> int:

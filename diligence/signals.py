@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from oversight.models import TierPolicy
 from vendors.models import BusinessAssociate, TierChange
+from vendors.signals import vendors_saved
 
 from . import services
 from .models import DueDiligenceRecord
@@ -17,6 +18,14 @@ def vendor_saved(sender, instance, raw=False, **kwargs):
         return
     services.schedule_refresh(vendor=instance)
     services.offboarding_start_if_needed(vendor=instance)
+
+
+@receiver(vendors_saved, dispatch_uid="diligence_vendors_saved")
+def vendors_saved_in_bulk(sender, organization, vendors, **kwargs):
+    """The import's vendors (written in bulk, without ``post_save``): the same as above."""
+    services.schedules_refresh(organization=organization, vendors=vendors)
+    for vendor in vendors:
+        services.offboarding_start_if_needed(vendor=vendor)
 
 
 @receiver(post_save, sender=TierChange, dispatch_uid="diligence_tier_changed")

@@ -156,7 +156,9 @@ def _link_url(path: str, request=None) -> str:
 def _send(subject: str, template_name: str, context: dict, to: list[str]) -> None:
     """An email after the transaction commits. Names and dates only: never PHI."""
     message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string(f"emails/{template_name}.txt", context), to=to
+        subject=" ".join(subject.split()),  # no line break from a name in the header
+        body=render_to_string(f"emails/{template_name}.txt", context),
+        to=to,
     )
     message.attach_alternative(
         render_to_string(f"emails/{template_name}.html", context), "text/html"

@@ -116,7 +116,7 @@ def _email_vendor(request: QuestionnaireRequest, token: str, template: str, subj
         "evidence": [DiligenceKind(k).label for k in request.evidence_requested],
     }
     message = EmailMultiAlternatives(
-        subject=subject,
+        subject=" ".join(subject.split()),  # a name with a line break cannot break the header
         body=render_to_string(f"emails/{template}.txt", context),
         to=[request.link.email],
     )

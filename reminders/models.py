@@ -173,3 +173,30 @@ class SweepError(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.occurred_on} {self.item_key or 'practice'}: {self.message}"
+
+
+class PracticeDataVersion(models.Model):
+    """A counter per practice, bumped by database triggers (``reminders/freshness.py``) in the
+    same transaction as any write to a row of the practice (every table with an
+    ``organization`` column, the practice itself, a reminder's status): derived, never shown.
+    No foreign key: the trigger also fires while a practice's rows are being deleted."""
+
+    organization_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Practice {self.organization_id}: data version {self.version}"
+
+
+class SweepMark(models.Model):
+    """The practice's data version and local hour at its last complete sweep: a later sweep
+    with the same version and hour would record nothing, and skips the practice."""
+
+    organization = models.OneToOneField(
+        "oversight.Organization", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    version = models.BigIntegerField()
+    bucket = models.CharField(max_length=80)
+
+    def __str__(self) -> str:
+        return f"Practice {self.organization_id}: swept at version {self.version}, {self.bucket}"

@@ -26,6 +26,7 @@ sent again, with the same Message-ID (``emails.message_id``). Everything else (t
 redelivered task, a retry after 4xx) is exactly once.
 """
 
+import json
 import logging
 import smtplib
 import socket
@@ -33,18 +34,18 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from oversight import due
 from oversight.models import Membership, Organization, rules_for
 
-from . import emails, policy
+from . import emails, freshness, policy
 from .choices import ReminderStatus
 from .models import DeliveryAttempt, Reminder, SweepError
 
@@ -72,6 +73,7 @@ class SweepResult:
     created: int = 0
     recovered: int = 0
     cancelled: int = 0  # pending reminders whose item is no longer due
+    skipped: int = 0  # practices unchanged since their last complete sweep (``freshness``)
     errors: list = field(default_factory=list)  # (organization, key, message)
     ready_immediate: list = field(default_factory=list)  # reminder ids
     ready_digest: list = field(default_factory=list)  # recipient membership ids
@@ -143,29 +145,101 @@ def _existing(org_ids, items_by_org) -> dict[int, set]:
     return found
 
 
-def _row(org, planned: policy.Planned, emails_by_id) -> Reminder:
+def _row(org, planned: policy.Planned, emails_by_id) -> tuple:
+    """One reminder row as the values of ``_ROW_COLUMNS`` (no model instance)."""
     item = planned.item
-    return Reminder(
-        organization_id=org.id,
-        key=item.key,
-        kind=str(item.kind),
-        stage=planned.stage,
-        threshold=planned.threshold,
-        due_date=item.due_date,
-        vendor_id=item.vendor_id,
-        vendor_name=item.vendor_name[:200],
-        tier=item.tier,
-        title=item.title[:200],
-        url=item.url[:300],
-        owner_id=item.owner_membership_id if item.owner_membership_id in emails_by_id else None,
-        recipient_id=planned.recipient_id,
-        recipient_email=(
-            item.contact_email if planned.to_contact else emails_by_id[planned.recipient_id]
-        ),
-        to_contact=planned.to_contact,
-        immediate=planned.immediate,
-        send_after=planned.send_after,
+    return (
+        org.id,
+        item.key,
+        str(item.kind),
+        str(planned.stage),
+        planned.threshold,
+        item.due_date,
+        item.vendor_id,
+        item.vendor_name[:200],
+        item.tier,
+        item.title[:200],
+        item.url[:300],
+        item.owner_membership_id if item.owner_membership_id in emails_by_id else None,
+        planned.recipient_id,
+        item.contact_email if planned.to_contact else emails_by_id[planned.recipient_id],
+        planned.immediate,
+        planned.send_after,
+        planned.to_contact,
     )
+
+
+# The columns ``_row`` fills, with their PostgreSQL array types; the rest take the values of a
+# new row (pending, no attempt, no error, created now; the others empty).
+_ROW_COLUMNS = (
+    ("organization", "bigint"),
+    ("key", "text"),
+    ("kind", "text"),
+    ("stage", "text"),
+    ("threshold", "integer"),
+    ("due_date", "date"),
+    ("vendor", "bigint"),
+    ("vendor_name", "text"),
+    ("tier", "text"),
+    ("title", "text"),
+    ("url", "text"),
+    ("owner", "bigint"),
+    ("recipient", "bigint"),
+    ("recipient_email", "text"),
+    ("immediate", "boolean"),
+    ("send_after", "timestamptz"),
+    ("to_contact", "boolean"),
+)
+_CONSTANT_COLUMNS = ("status", "attempts", "last_error", "created_at")
+
+
+def _insert(rows: list[tuple]) -> int:
+    """Record ``rows`` in one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` whose rows come
+    from one JSON parameter (what ``bulk_create(ignore_conflicts=True)`` does, without a model
+    instance nor a bound parameter per value; the named unique constraint skips a row a
+    concurrent sweep recorded first). Returns the number of rows inserted."""
+    if not rows:
+        return 0
+    if connection.vendor != "postgresql":
+        return _insert_portable(rows)
+    ops, meta = connection.ops, Reminder._meta
+    columns = [meta.get_field(name).column for name, _ in _ROW_COLUMNS]
+    columns += [meta.get_field(name).column for name in _CONSTANT_COLUMNS]
+    values = ", ".join(f"(r->>{i})::{kind}" for i, (_, kind) in enumerate(_ROW_COLUMNS))
+    sql = (
+        f"INSERT INTO {ops.quote_name(meta.db_table)} "
+        f"({', '.join(ops.quote_name(c) for c in columns)}) "
+        f"SELECT {values}, %s::text, 0, '', %s::timestamptz "
+        "FROM json_array_elements(%s::json) AS r ON CONFLICT DO NOTHING"
+    )
+    params = [str(ReminderStatus.PENDING), timezone.now(), json.dumps(rows, default=_json_value)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _insert_portable(rows: list[tuple]) -> int:
+    """``_insert`` for the local run on SQLite (small practices): one row at a time, a row the
+    unique constraint already holds skipped. Returns the number of rows inserted."""
+    meta = Reminder._meta
+    attnames = [meta.get_field(name).attname for name, _ in _ROW_COLUMNS]
+    inserted = 0
+    for row in rows:
+        reminder = Reminder(**dict(zip(attnames, row, strict=True)))
+        reminder.status = ReminderStatus.PENDING
+        try:
+            with transaction.atomic():
+                reminder.save()
+        except IntegrityError:
+            continue
+        inserted += 1
+    return inserted
+
+
+def _json_value(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(type(value))
 
 
 def _record_error(org, now, key, vendor_name, message):
@@ -226,12 +300,22 @@ def sweep(
 def _decide_and_record(orgs, now, result: SweepResult, *, dry_run: bool) -> None:
     """The sweep for one chunk of practices: collect, plan, record, cancel what is no longer
     due. Adds to ``result``."""
+    # Read before anything is collected (``freshness``): a write after this read makes the
+    # next sweep do the practice again.
+    read = freshness.versions(orgs) if not dry_run else {}
+    if not dry_run:
+        skipped = freshness.unchanged(orgs, read, now)
+        result.skipped += len(skipped)
+        orgs = [o for o in orgs if o.id not in skipped]
+        if not orgs:
+            return
     org_ids = [o.id for o in orgs]
     rules = rules_for(org_ids)
     members = _members(org_ids)
     result.emails.update({m.id: m.email for ms in members.values() for m in ms})
     items, failed = _collect(orgs, rules, now)
     existing = _existing(org_ids, items)
+    complete = []
     for org in orgs:
         if org.id in failed:
             result.errors.append((org, "", failed[org.id]))
@@ -255,13 +339,13 @@ def _decide_and_record(orgs, now, result: SweepResult, *, dry_run: bool) -> None
                 if dry_run:
                     continue
                 emails_by_id = {m.id: m.email for m in members[org.id]}
-                rows = [_row(org, p, emails_by_id) for p in plan.reminders]
-                # A row a concurrent sweep inserted first is skipped by the database; the count
-                # below then includes it (ON CONFLICT DO NOTHING does not say which were skipped).
-                created = Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-                result.created += len(created)
+                # A row a concurrent sweep inserted first is skipped by the database and not
+                # counted.
+                result.created += _insert([_row(org, p, emails_by_id) for p in plan.reminders])
                 for error in plan.errors:
                     _record_error(org, now, error.key, error.vendor_name, error.message)
+                if not plan.errors:
+                    complete.append(org)
         except Exception as exc:  # one practice never stops the others
             message = f"{type(exc).__name__}: {exc}"[:300]
             result.errors.append((org, "", message))
@@ -270,6 +354,7 @@ def _decide_and_record(orgs, now, result: SweepResult, *, dry_run: bool) -> None
     if not dry_run:
         swept = [o.id for o in orgs if o.id not in failed]
         result.cancelled += _cancel_no_longer_due(swept, items)
+        freshness.mark(complete, read, now)
 
 
 def _cancel_no_longer_due(org_ids, items_by_org) -> int:

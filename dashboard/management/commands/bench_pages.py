@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from baas.models import BusinessAssociateAgreement
-from baas.services import vendor_baa_refresh
+from baas.services import baa_refresh_vendors
 from oversight.choices import Role
 from oversight.models import Membership, Organization
 from vendors.choices import AccessLevel, Category, RelationshipStatus
@@ -99,6 +99,5 @@ class Command(BaseCommand):
             ],
             batch_size=1000,
         )
-        for v in vendors[::2]:
-            vendor_baa_refresh(vendor=v)
+        baa_refresh_vendors(organization=practice, vendor_ids=[v.pk for v in vendors[::2]])
         return user, practice
