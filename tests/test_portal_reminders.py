@@ -412,3 +412,19 @@ def test_a_refused_reminder_to_the_contact_is_logged_retried_and_delivered_once_
     assert f"<reminder-{row.pk}.{cast.practice.pk}@" in body  # the Message-ID of the row
     token = LINK.search(body.replace("=\r\n", "")).group(1)
     assert client.get(reverse("portal_answer", args=[token])).status_code == 200
+
+
+def test_a_request_reopened_within_the_hour_is_chased_at_the_next_sweep(
+    cast, ehr, django_capture_on_commit_callbacks
+):
+    """The sweep skips practices whose data did not change (``reminders.freshness``): a write
+    to a request is a change, even within the same local hour."""
+    chase = Chase(cast, ehr, django_capture_on_commit_callbacks, days=10)
+    QuestionnaireRequest.objects.filter(pk=chase.request.pk).update(status=RequestStatus.SUBMITTED)
+    assert chase.sweep(11, to=SAM) == []  # submitted: not chased
+    QuestionnaireRequest.objects.filter(pk=chase.request.pk).update(status=RequestStatus.RETURNED)
+    moment = _at(cast.practice, chase.day(11)) + timedelta(minutes=20)
+    with time_machine.travel(moment, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            reminders.run_sweep()
+    assert len([m for m in mail.outbox if m.to == [SAM]]) == 2  # the request, the reminder
