@@ -30,6 +30,7 @@ class DueKind(StrEnum):
     ACCESS = "access_revocation"  # offboarding vendor: access to systems not yet revoked
     CERTIFICATE = "certificate"  # offboarding vendor: PHI disposition certificate missing
     INCIDENT = "incident_notice"  # a breach-notification deadline (45 CFR 164.404-164.408)
+    QUESTIONNAIRE = "questionnaire"  # a vendor's answers to a portal questionnaire request
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ class DueItem:
     title: str  # what is due, in plain words, no PHI: "BAA expires", "Annual review due"
     url: str  # path of the page where it is done, e.g. "/vendors/7/"
     owner_membership_id: int | None = None
+    # Someone outside the practice chased about the item (a vendor's contact), besides the
+    # members: reminded before and after the date, escalations go to the owner (see
+    # ``reminders.policy``). Empty for the practice's own obligations.
+    contact_email: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -57,6 +62,24 @@ def register(provider: Provider) -> Provider:
     if provider not in _providers:
         _providers.append(provider)
     return provider
+
+
+# Emails to a contact outside the practice are written by the app that owns the item (it
+# alone knows what may be said and how the contact gets in): ``builder(reminder, now)`` returns
+# the message (without Message-ID: the reminder engine sets it), or None if the item no longer
+# calls for it. One builder per kind.
+ContactMail = Callable
+_contact_mail: dict[str, ContactMail] = {}
+
+
+def register_contact_mail(kind: str, builder: ContactMail) -> ContactMail:
+    _contact_mail[str(kind)] = builder
+    return builder
+
+
+def contact_mail(kind: str) -> ContactMail:
+    """The builder of emails to contacts for ``kind`` (KeyError: none registered)."""
+    return _contact_mail[str(kind)]
 
 
 def collect(org_ids: Iterable[int], today: date, rules: dict) -> list[DueItem]:

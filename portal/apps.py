@@ -6,7 +6,9 @@ class PortalConfig(AppConfig):
     verbose_name = "Vendor portal (private links, questionnaires)"
 
     def ready(self) -> None:
-        # Plug into the vendor page (imports flow one way: portal -> vendors).
-        from . import panels
+        # Plug into the vendor page and the due items (imports flow one way: portal ->
+        # vendors, oversight).
+        from . import due, panels
 
+        due.connect()
         panels.connect()

@@ -9,7 +9,9 @@
   requests, and a much lower one on failed lookups (guessing tokens), answered with 429.
 """
 
+import base64
 import hashlib
+import hmac
 import re
 import secrets
 from functools import wraps
@@ -55,6 +57,43 @@ def link_issue(
         created_by=created_by,
     )
     return link, raw_token
+
+
+def derived_token(seed: str) -> str:
+    """A token derived from ``seed`` with the project's secret key (HMAC-SHA256, the same
+    43-character shape as a random one): a reminder email sent again (a retry, a resend)
+    carries the same link as its first attempt, while nothing but its hash is stored."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"portal-link:{seed}".encode(), "sha256")
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+@transaction.atomic
+def link_replace(*, link: AccessLink, raw_token: str) -> AccessLink:
+    """The link for ``raw_token`` in place of ``link`` (same practice, vendor, purpose, email
+    and expiry): the old one is revoked, so one link per request works at a time. Replacing
+    with the token of the current link changes nothing; with the token of an earlier one, that
+    one works again (the latest email sent holds the working link)."""
+    token_hash = _hash(raw_token)
+    if link.token_hash == token_hash:
+        return link
+    new, _ = AccessLink.objects.get_or_create(
+        token_hash=token_hash,
+        defaults={
+            "organization_id": link.organization_id,
+            "vendor_id": link.vendor_id,
+            "purpose": link.purpose,
+            "email": link.email,
+            "expires_at": link.expires_at,
+            "created_by": None,
+        },
+    )
+    if new.revoked_at is not None or new.expires_at != link.expires_at:
+        # Its email is being sent again (a retry after a later one went out): it is the one
+        # that works now, until the same date as the link it replaces.
+        new.revoked_at, new.revoked_by, new.expires_at = None, None, link.expires_at
+        new.save(update_fields=["revoked_at", "revoked_by", "expires_at"])
+    link_revoke(link=link, by=None)
+    return new
 
 
 def link_lookup(raw_token: str, *, purpose: str) -> AccessLink | None:

@@ -14,6 +14,7 @@ class ReminderKind(models.TextChoices):
     ACCESS = "access_revocation", "Access revocation"
     CERTIFICATE = "certificate", "Disposition certificate"
     INCIDENT = "incident_notice", "Breach notification deadline"
+    QUESTIONNAIRE = "questionnaire", "Vendor questionnaire"
 
 
 class Stage(models.TextChoices):

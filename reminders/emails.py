@@ -13,6 +13,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from icalendar import Calendar, Event
 
+from oversight import due
+
 from .policy import group_by_urgency
 
 ICS_NAME = "due-dates.ics"
@@ -78,7 +80,14 @@ def _subject(reminders, organization, digest: bool) -> str:
 
 
 def build(reminders: list, *, organization, to: str, digest: bool, now: datetime):
-    """The message for one reminder (``digest=False``) or a member's digest."""
+    """The message for one reminder (``digest=False``) or a member's digest. A reminder to a
+    contact outside the practice is written by its item's app (``oversight.due``); None if
+    its item no longer calls for it."""
+    if not digest and reminders[0].to_contact:
+        message = due.contact_mail(reminders[0].kind)(reminders[0], now=now)
+        if message is not None:
+            message.extra_headers["Message-ID"] = message_id(reminders, digest=False)
+        return message
     reminders = sorted(reminders, key=lambda r: (r.due_date, r.vendor_name, r.key))
     context = {
         "practice": organization,

@@ -47,6 +47,9 @@ class Reminder(TenantModel):
         Membership, null=True, on_delete=models.SET_NULL, related_name="reminders"
     )
     recipient_email = models.EmailField()
+    # Sent to the item's contact outside the practice (a vendor's contact), who is no member:
+    # ``recipient`` is empty and the email is written by the item's app (``oversight.due``).
+    to_contact = models.BooleanField(default=False, db_default=False)
     immediate = models.BooleanField(help_text="Sent on its own; otherwise in the daily digest.")
     send_after = models.DateTimeField()
     status = models.CharField(
@@ -79,6 +82,14 @@ class Reminder(TenantModel):
                     "recipient",
                 ],
                 name="reminder_once_per_item_stage_recipient",
+                violation_error_message="This reminder has already been recorded.",
+            ),
+            # The same guarantee for the contact's rows, which have no member (NULLs are
+            # distinct in the constraint above).
+            models.UniqueConstraint(
+                fields=["organization", "key", "due_date", "kind", "stage", "threshold"],
+                condition=models.Q(to_contact=True),
+                name="reminder_once_per_item_stage_contact",
                 violation_error_message="This reminder has already been recorded.",
             ),
         ]

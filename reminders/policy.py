@@ -28,6 +28,11 @@ The rules, in one place:
       gap item is folded into the gap (one situation, one stream of reminders).
 - **Recipient**: the vendor's internal owner, else every admin of the practice; escalations go
   to every admin (an admin who owns the item gets the escalation instead of the plain overdue).
+- **Contacts outside the practice** (an item with a ``contact_email``: a vendor's questionnaire
+  request): the contact gets the warnings (3 days before and on the day) and the overdue
+  reminders, at once (no digest), until the item is no longer collected (submitted, revoked,
+  link expired); the escalation goes to the vendor's owner at the practice (else the admins).
+  The contact's row has no member: its identity's recipient is ``CONTACT``.
 - **When**: a member who chose immediate emails gets each reminder at once; a digest member
   (the default) gets them in one email at the practice's digest hour, local time. Compliance
   gaps, escalations and breach-notification deadlines (``URGENT_KINDS``) cannot be muted: they
@@ -59,6 +64,8 @@ FORECAST_DAYS = 400
 OVERDUE_AT_ONCE = frozenset({DueKind.COMPLIANCE_GAP, DueKind.BAA_EXPIRED})
 # Kinds that end on their date (warnings only, never overdue).
 WARNING_ONLY = frozenset({DueKind.BAA_EXPIRY, DueKind.RENEWAL_NOTICE})
+# The recipient of a reminder to an item's contact outside the practice, in its identity.
+CONTACT = "contact"
 # Stages no preference can hold back for a digest.
 UNMUTABLE = frozenset({Stage.GAP, Stage.ESCALATION})
 # Kinds always sent at once, whatever the member's preference: breach-notification deadlines
@@ -92,9 +99,10 @@ class Planned:
     item: DueItem
     stage: Stage
     threshold: int  # days before the date (WARNING) or re-send period index (other stages)
-    recipient_id: int
+    recipient_id: int | None  # None: the item's contact outside the practice
     immediate: bool
     send_after: datetime
+    to_contact: bool = False
 
     @property
     def identity(self) -> tuple:
@@ -106,7 +114,7 @@ class Planned:
             self.item.kind,
             self.stage,
             self.threshold,
-            self.recipient_id,
+            CONTACT if self.to_contact else self.recipient_id,
         )
 
     @property
@@ -143,6 +151,8 @@ def warning_thresholds(kind: str, rules: TierRules) -> tuple[int, ...]:
         values = (WEEK, 0)
     elif kind == DueKind.INCIDENT:
         values = (14, WEEK, 1, 0)
+    elif kind == DueKind.QUESTIONNAIRE:
+        values = (3, 0)
     else:  # certificate, gap, expired: nothing before the date
         values = ()
     return tuple(sorted(set(values), reverse=True))
@@ -184,9 +194,11 @@ def next_digest_at(now: datetime, tz: tzinfo, digest_hour: int) -> datetime:
 def recipients(
     item: DueItem, stage: Stage, members: dict[int, Member], admins: list[Member]
 ) -> list[Member]:
-    if stage == Stage.ESCALATION:
-        return admins
     owner = members.get(item.owner_membership_id) if item.owner_membership_id else None
+    if stage == Stage.ESCALATION:
+        if item.contact_email:  # a contact's silence is escalated to the vendor's owner
+            return [owner] if owner else admins
+        return admins
     return [owner] if owner else admins
 
 
@@ -208,6 +220,19 @@ def plan_item(
     digest_slot = next_digest_at(now, tz, digest_hour)
     planned = []
     for stage, threshold in stages:
+        if item.contact_email and stage != Stage.ESCALATION:
+            planned.append(
+                Planned(
+                    item=item,
+                    stage=stage,
+                    threshold=threshold,
+                    recipient_id=None,
+                    immediate=True,
+                    send_after=now,
+                    to_contact=True,
+                )
+            )
+            continue
         for member in recipients(item, stage, members, admins):
             if escalated and stage != Stage.ESCALATION and member.id in admin_ids:
                 continue  # the escalation already tells this admin

@@ -129,9 +129,18 @@ def _existing(org_ids, items_by_org) -> dict[int, set]:
         rows = Reminder.objects.filter(
             organization_id__in=org_ids, key__in=keys[start : start + KEY_BATCH]
         ).values_list(
-            "organization_id", "key", "due_date", "kind", "stage", "threshold", "recipient_id"
+            "organization_id",
+            "key",
+            "due_date",
+            "kind",
+            "stage",
+            "threshold",
+            "recipient_id",
+            "to_contact",
         )
-        for row in rows:
+        for *row, to_contact in rows:
+            if to_contact:
+                row[-1] = policy.CONTACT
             found[row[0]].add(policy.identity(*row))
     return found
 
@@ -153,9 +162,10 @@ def _row(org, planned: policy.Planned, emails_by_id) -> tuple:
         item.url[:300],
         item.owner_membership_id if item.owner_membership_id in emails_by_id else None,
         planned.recipient_id,
-        emails_by_id[planned.recipient_id],
+        item.contact_email if planned.to_contact else emails_by_id[planned.recipient_id],
         planned.immediate,
         planned.send_after,
+        planned.to_contact,
     )
 
 
@@ -178,6 +188,7 @@ _ROW_COLUMNS = (
     ("recipient_email", "text"),
     ("immediate", "boolean"),
     ("send_after", "timestamptz"),
+    ("to_contact", "boolean"),
 )
 _CONSTANT_COLUMNS = ("status", "attempts", "last_error", "created_at")
 
@@ -357,12 +368,12 @@ def _cancel_no_longer_due(org_ids, items_by_org) -> int:
     }
     pending = Reminder.objects.filter(
         organization_id__in=org_ids, status=ReminderStatus.PENDING
-    ).values_list("id", "organization_id", "key", "due_date", "recipient_id")
+    ).values_list("id", "organization_id", "key", "due_date", "recipient_id", "to_contact")
     stale, orphans = [], []
-    for pk, org_id, key, due_date, recipient_id in pending:
+    for pk, org_id, key, due_date, recipient_id, to_contact in pending:
         if (org_id, key, due_date) not in current:
             stale.append(pk)
-        elif recipient_id is None:
+        elif recipient_id is None and not to_contact:
             orphans.append(pk)
     cancelled = 0
     if stale:
@@ -470,6 +481,9 @@ def _send(rows: list[Reminder], *, digest: bool, now: datetime) -> Outcome:
         # The member's current address (they may have changed it since the row was recorded).
         to = first.recipient.user.email if first.recipient else first.recipient_email
         message = emails.build(rows, organization=first.organization, to=to, digest=digest, now=now)
+        if message is None:  # a contact's item no longer calls for it (answered meanwhile)
+            _cancel_stale(ids)
+            return Outcome()
         smtp = get_connection()
         smtp.open()  # opened here, so send_messages leaves it open until the rows are marked
         smtp.send_messages([message])
@@ -553,11 +567,17 @@ def _settle_failure(rows: list[Reminder], exc: Exception, *, now: datetime) -> O
     return Outcome(retry_in=wait)
 
 
+def _cancel_stale(ids):
+    Reminder.objects.filter(id__in=ids, status=ReminderStatus.SENDING).update(
+        status=ReminderStatus.CANCELLED, last_error="No longer due when it was to be sent."
+    )
+
+
 def _cancel_orphans(ids):
     """Rows whose recipient left the practice are cancelled, not sent."""
     Reminder.objects.filter(
         id__in=ids, status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]
-    ).filter(recipient__isnull=True).update(
+    ).filter(recipient__isnull=True, to_contact=False).update(
         status=ReminderStatus.CANCELLED, last_error="The recipient is no longer a member."
     )
 
@@ -573,7 +593,7 @@ def deliver_reminder(*, reminder_id: int, now: datetime | None = None) -> Outcom
     if not claimed:
         return Outcome()
     rows = _claimed(token)
-    if rows[0].recipient_id is None:
+    if rows[0].recipient_id is None and not rows[0].to_contact:
         _cancel_orphans([reminder_id])
         return Outcome()
     return _send(rows, digest=False, now=now)

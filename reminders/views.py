@@ -38,7 +38,14 @@ def _forecast(practice):
     rows = []
     for entry in upcoming[:LIST_LIMIT]:
         owner = members.get(entry.item.owner_membership_id)
-        to = admins if entry.stage == "escalation" or owner is None else [owner]
+        if entry.item.contact_email and entry.stage != "escalation":
+            # A vendor's contact, chased outside the practice (``reminders.policy``).
+            rows.append({"entry": entry, "to": f"{entry.item.contact_email} (vendor contact)"})
+            continue
+        if entry.stage == "escalation" and entry.item.contact_email and owner is not None:
+            to = [owner]
+        else:
+            to = admins if entry.stage == "escalation" or owner is None else [owner]
         rows.append({"entry": entry, "to": ", ".join(m.user.email for m in to)})
     return rows
 

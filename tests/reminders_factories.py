@@ -25,6 +25,7 @@ def make_item(
     tier="high",
     title=None,
     owner=None,
+    contact_email="",
 ) -> DueItem:
     titles = {
         DueKind.BAA_EXPIRY: "BAA expires",
@@ -37,6 +38,7 @@ def make_item(
         DueKind.ACCESS: "Revoke the vendor's access",
         DueKind.CERTIFICATE: "Disposition certificate missing",
         DueKind.INCIDENT: "Notice to individuals due (45 CFR 164.404(b))",
+        DueKind.QUESTIONNAIRE: "Security questionnaire answers due",
     }
     return DueItem(
         organization_id=org_id,
@@ -49,6 +51,7 @@ def make_item(
         title=title or titles[kind],
         url=f"/vendors/{vendor_id}/",
         owner_membership_id=owner,
+        contact_email=contact_email,
     )
 
 

@@ -14,12 +14,16 @@ from incidents.models import VendorIncident
 from incidents.services import incident_save
 from oversight import due, queue
 from oversight.models import rules_for
+from portal import library
+from portal.choices import RequestStatus
+from portal.models import QuestionnaireRequest
+from portal.services import request_send
 from vendors.choices import AccessLevel, Criticality, RelationshipStatus
 from vendors.models import BusinessAssociate
 
 from .baas_factories import make_signed
 from .diligence_factories import ActionFactory, DiligenceFactory
-from .factories import VendorFactory
+from .factories import ContactFactory, VendorFactory
 
 
 def _varied(org, today):
@@ -97,6 +101,29 @@ def _varied(org, today):
     )
 
 
+def _questionnaires(org, today):
+    """Questionnaire requests sent yesterday: one due soon, one overdue, one answered."""
+    vendors = BusinessAssociate.objects.filter(organization=org).order_by("pk")[:3]
+    for n, vendor in enumerate(vendors):
+        contact = ContactFactory(vendor=vendor, email=f"security{n}@vendor.test")
+        request, _ = request_send(
+            organization=org,
+            vendor=vendor,
+            contact=contact,
+            title="Security questionnaire",
+            questions=[q.as_dict() for q in library.LIBRARY[library.HIPAA_SHORT].questions],
+            evidence_requested=[],
+            confirm_breach_contact=False,
+            due_on=today + timedelta(days=2),
+            actor=None,
+        )
+        QuestionnaireRequest.objects.filter(pk=request.pk).update(
+            created_at=request.created_at - timedelta(days=1),
+            due_on=today + timedelta(days=[2, -5, 1][n]),
+            status=[RequestStatus.SENT, RequestStatus.IN_PROGRESS, RequestStatus.SUBMITTED][n],
+        )
+
+
 @pytest.fixture
 def practice(db):
     built = data.build_practice("Queue practice", 80)
@@ -104,6 +131,7 @@ def practice(db):
     org.timezone = "America/Los_Angeles"
     org.save(update_fields=["timezone"])
     _varied(org, org.today())
+    _questionnaires(org, org.today())
     return org
 
 

@@ -48,9 +48,10 @@ class Command(BaseCommand):
                 else f"digest {p.send_after.astimezone(org.tzinfo):%Y-%m-%d %H:%M %Z}"
             )
             what = policy.describe(p.stage, p.threshold, p.item.due_date)
+            to = p.item.contact_email if p.to_contact else result.emails.get(p.recipient_id)
             self.stdout.write(
                 f"  [{org.name}] {p.item.vendor_name} ({p.item.tier}): {p.item.title}, {what} "
-                f"[{p.stage} {p.threshold}] -> {result.emails.get(p.recipient_id)} ({when})"
+                f"[{p.stage} {p.threshold}] -> {to} ({when})"
             )
         if dry_run:
             at_once = sum(1 for _, p in result.planned if p.immediate)
