@@ -130,16 +130,7 @@ def _python_rows(org_id: int, today: date, rules: dict, kind: str, owner, overdu
         if not any(source.covers is provider for source in _sources)
         for item in provider([org_id], today, rules)
     ]
-    rows = due.problems(items, today)
-    if kind:
-        rows = [i for i in rows if i.kind == kind]
-    if owner == "none":
-        rows = [i for i in rows if i.owner_membership_id is None]
-    elif owner is not None:
-        rows = [i for i in rows if i.owner_membership_id == owner]
-    if overdue_only:
-        rows = [i for i in rows if is_overdue(i, today)]
-    return rows
+    return due.queue(items, today, kind=kind, owner=owner, overdue_only=overdue_only, ordered=False)
 
 
 @lru_cache(maxsize=512)
