@@ -28,7 +28,7 @@ be recorded, and delivery reads the member's current address.
 from django.apps import apps
 from django.db import connections
 
-from oversight.models import Organization
+from oversight.models import AuditEvent, Organization
 
 from .models import DeliveryAttempt, PracticeDataVersion, Reminder, SweepError, SweepMark
 
@@ -36,6 +36,9 @@ PREFIX = "reminders_bump"
 # Tables whose writes cannot change what a sweep records: its own log and marks. Reminder
 # rows: only status changes count (the sweep's inserts are what it records itself).
 _OWN = (DeliveryAttempt, SweepError, SweepMark, PracticeDataVersion, Reminder)
+# The access log (sign-ins, downloads, exports, private-link uses): read by no due-item
+# provider, and a reader's download is not a change of the practice's data.
+_NOT_DUE_DATA = (AuditEvent,)
 
 
 def bucket(org, now) -> str:
@@ -62,7 +65,7 @@ def tracked_tables() -> list[tuple[str, str]]:
     tables = [(Organization._meta.db_table, "id")]
     for model in apps.get_models():
         meta = model._meta
-        if not meta.managed or meta.proxy or model in _OWN:
+        if not meta.managed or meta.proxy or model in _OWN + _NOT_DUE_DATA:
             continue
         field = next((f for f in meta.concrete_fields if f.name == "organization"), None)
         if field is not None and getattr(field, "related_model", None) is Organization:
@@ -91,6 +94,11 @@ def install_triggers(using: str = "default") -> None:
                 f"CREATE OR REPLACE TRIGGER {PREFIX}_{suffix} AFTER {event} ON {q(table)} "
                 f"REFERENCING {referencing} FOR EACH STATEMENT "
                 f"EXECUTE FUNCTION {PREFIX}_{source}_{column}()"
+            )
+    for model in _NOT_DUE_DATA:  # installed by an earlier version: no longer counted
+        for suffix, *_ in events:
+            statements.append(
+                f"DROP TRIGGER IF EXISTS {PREFIX}_{suffix} ON {q(model._meta.db_table)}"
             )
     reminders = Reminder._meta.db_table
     statements.append(

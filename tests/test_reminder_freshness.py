@@ -14,7 +14,7 @@ from django.db import connection
 from baas.models import BusinessAssociateAgreement, ChecklistItem
 from diligence.models import FollowUpAction, VendorSchedule
 from oversight import due
-from oversight.models import Membership, Organization
+from oversight.models import AuditEvent, Membership, Organization
 from reminders import freshness, services
 from reminders.models import DeliveryAttempt, Reminder, SweepError
 from vendors.models import BusinessAssociate
@@ -182,7 +182,7 @@ def test_a_write_committed_during_a_sweep_is_seen_by_the_next_one(practice, cast
 def test_every_table_with_a_practice_column_carries_the_triggers():
     """Any table added later is covered too: the triggers are installed after every migrate
     on every table with an ``organization`` column (not from a list of provider tables)."""
-    own = {DeliveryAttempt, SweepError}
+    own = {DeliveryAttempt, SweepError, AuditEvent}  # the access log is not due-item data
     expected = {Organization._meta.db_table}
     for model in apps.get_models():
         if any(f.name == "organization" for f in model._meta.concrete_fields):
@@ -206,6 +206,19 @@ def test_every_table_with_a_practice_column_carries_the_triggers():
     assert {f"{freshness.PREFIX}_status", f"{freshness.PREFIX}_removed"} <= set(
         found["reminders_reminder"]
     )
+    assert AuditEvent._meta.db_table not in found  # a download or a sign-in is no change
+
+
+def test_a_download_or_sign_in_does_not_make_the_practice_swept_again(practice, cast):
+    """Reading is not changing: the access log's rows leave the practice's version alone, so
+    a viewer's download neither re-sweeps the practice nor counts as a change."""
+    from oversight.models import audit
+
+    with time_machine.travel(NOW, tick=False):
+        services.sweep()
+        audit(None, "exported", organization=practice, label="Vendor inventory (CSV)")
+        again = services.sweep()
+    assert again.skipped >= 1
 
 
 def test_deleted_reminders_are_recorded_again(practice, cast):
