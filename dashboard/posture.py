@@ -274,13 +274,11 @@ CACHE_SECONDS = 60 * 60 * 24
 
 def cached(practice: Organization, today: date) -> Posture:
     """``compute(practice, today)``, kept under the practice's data version (see the module's
-    docstring). The key holds the practice's creation time too: a database rebuilt from
-    scratch (tests, a restore) reuses ids and version numbers, never both with that."""
-    version = freshness.versions([practice])[practice.pk]
-    key = (
-        f"dashboard.posture:{CACHE_FORMAT}:{practice.pk}:{practice.created_at.timestamp()}:"
-        f"{version}:{today.isoformat()}"
-    )
+    docstring and ``reminders.freshness.token``)."""
+    token = freshness.token(practice.pk)
+    if token is None:
+        return compute(practice, today)
+    key = f"dashboard.posture:{CACHE_FORMAT}:{token}:{today.isoformat()}"
     posture = cache.get(key)
     if posture is None:
         posture = compute(practice, today)

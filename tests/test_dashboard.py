@@ -106,6 +106,7 @@ def test_work_queue_filters_behind_the_dashboard_links(cast, login, known):
     assert client.get(reverse("work_queue"), {"kind": "nonsense"}).status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)  # kept only outside a transaction: as in a request
 def test_figures_are_kept_until_the_next_write_and_never_stale(cast, login, known):
     from vendors.models import BusinessAssociate
 
