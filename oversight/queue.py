@@ -87,7 +87,13 @@ def register_data_token(token: Callable) -> None:
 
 def _fetch(org_id: int, sql: str, params: list) -> list[tuple]:
     """The rows of ``sql``; kept in the cache under the practice's data token and the query."""
-    token = _data_token(org_id) if _data_token else None
+    return kept_rows(_data_token(org_id) if _data_token else None, sql, params)
+
+
+def kept_rows(token: str | None, sql: str, params: list) -> list[tuple]:
+    """The rows of ``sql``, kept in the cache under ``token`` (read before this query, outside
+    any transaction that wrote: see ``reminders.freshness.token``) and the query; ``None``:
+    not kept."""
     if token is None:
         return _run(sql, params)
     digest = hashlib.sha256(f"{sql}\x00{params!r}".encode()).hexdigest()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from oversight.models import Membership, rules_for
 from oversight.tenancy import admin_required, get_for_member, member_required, scoped
 
-from . import forecast, services
+from . import forecast, freshness, services
 from .choices import ReminderStatus
 from .forms import ReminderPreferenceForm
 from .models import Reminder, SweepError
@@ -59,10 +59,11 @@ def _forecast(practice, number: int = 1, size: int = LIST_LIMIT):
     the ``number``-th page of ``size`` entries, and whether a later page exists."""
     today = practice.today()
     rules = rules_for([practice.id])
+    token = freshness.token(practice.id)  # before the transaction (which only reads)
     try:
         with transaction.atomic():
             # ``policy.forecast`` of every item, building only the items it shows.
-            upcoming = forecast.upcoming(practice, rules, today, number * size + 1)
+            upcoming = forecast.upcoming(practice, rules, today, number * size + 1, token)
     except Exception:  # a broken record must not take the page down; the sweep reports it
         logger.warning("reminders page: forecast unavailable for practice %s", practice.id)
         return None, False
