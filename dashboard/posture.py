@@ -9,9 +9,14 @@ is a ``Figure`` (label, link, count); ``tests/test_reconciliation.py`` follows e
 compares. The BAA status of a vendor is ``vendors.baa_status``'s ("covered" is its compliant
 set); nothing here recomputes it.
 
-Cost: the inventory, agreement and action figures are counted in SQL, one aggregate query per
-list (each figure a ``COUNT ... FILTER (WHERE id IN (<the list's query>))``); the work-queue
-figures are the work queue's own counts (``oversight.queue.counts``: one ``GROUP BY`` query).
+Cost: ``cached`` keeps a practice's figures under its data version
+(``reminders.freshness``: bumped by a trigger in the transaction of every write to any of the
+practice's rows) and its local date, read *before* computing: a write committed later has
+moved the version on, so an entry can never be stale, and a page view without a write in
+between costs one small query. On a miss, the inventory, agreement and action figures are
+counted in SQL, one aggregate query per list over the practice's rows (each figure a
+``COUNT ... FILTER (WHERE id IN (<the list's query>))``); the work-queue figures are the
+work queue's own counts (``oversight.queue.counts``: one ``GROUP BY`` query).
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +24,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.db.models.functions import TruncMonth
@@ -31,6 +37,7 @@ from diligence.models import FollowUpAction, VendorSchedule
 from diligence.views import listed_actions
 from oversight import due, queue
 from oversight.models import Organization, rules_for
+from reminders import freshness
 from vendors import baa_status
 from vendors.choices import TIER_RANK, Tier
 from vendors.filtersets import COMPLIANT, inventory_filterset
@@ -130,14 +137,22 @@ _compiled: dict = {}
 
 
 def _counts(model, key: tuple, querysets) -> dict[str, int]:
-    """Each queryset's row count, in one query over ``model``. ``querysets()`` gives them; the
-    compiled query is kept under ``key`` (what the querysets' SQL depends on)."""
+    """Each queryset's row count, in one query over the practice's rows of ``model`` (``key[0]``
+    is the practice: every list is scoped to it, so no other practice's row can be counted).
+    ``querysets()`` gives them; the compiled query is kept under ``key`` (what the querysets'
+    SQL depends on)."""
     cache_key = (model._meta.label, *key)
     if cache_key not in _compiled:
         counts = {
             name: Count("pk", filter=Q(pk__in=qs.values("pk"))) for name, qs in querysets().items()
         }
-        grouped = model.objects.order_by().annotate(one=Value(1)).values("one").annotate(**counts)
+        grouped = (
+            model.objects.filter(organization_id=key[0])
+            .order_by()
+            .annotate(one=Value(1))
+            .values("one")
+            .annotate(**counts)
+        )
         if len(_compiled) > 1000:
             _compiled.clear()
         _compiled[cache_key] = (grouped.query.sql_with_params(), list(counts))
@@ -250,6 +265,25 @@ def compute(practice: Organization, today: date) -> Posture:
         timeline_expiries=[by_month(expiries, m) for m in months],
         timeline_reviews=[by_month(reviews, m) for m in months],
     )
+
+
+# Part of the cache key: bump it when ``Posture`` or a definition it uses changes shape.
+CACHE_FORMAT = 1
+CACHE_SECONDS = 60 * 60 * 24
+
+
+def cached(practice: Organization, today: date) -> Posture:
+    """``compute(practice, today)``, kept under the practice's data version (see the module's
+    docstring and ``reminders.freshness.token``)."""
+    token = freshness.token(practice.pk)
+    if token is None:
+        return compute(practice, today)
+    key = f"dashboard.posture:{CACHE_FORMAT}:{token}:{today.isoformat()}"
+    posture = cache.get(key)
+    if posture is None:
+        posture = compute(practice, today)
+        cache.set(key, posture, CACHE_SECONDS)
+    return posture
 
 
 def record_snapshot(practice: Organization, posture: Posture) -> PostureSnapshot:

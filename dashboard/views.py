@@ -12,7 +12,7 @@ from .models import PostureSnapshot
 def home(request):
     practice = request.practice
     today = practice.today()
-    figures = posture.compute(practice, today)
+    figures = posture.cached(practice, today)
     history = list(
         PostureSnapshot.objects.for_org(practice)
         .filter(day__gt=today - timedelta(days=90), day__lte=today)

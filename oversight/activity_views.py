@@ -60,7 +60,7 @@ def _aware(day, end=False):
     return timezone.make_aware(moment, timezone.get_current_timezone())
 
 
-PER_PAGE = 100
+PER_PAGE = 50  # each row is a diff of its record: the page builds only what it shows
 
 
 @member_required

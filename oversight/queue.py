@@ -16,17 +16,24 @@ builds the ``DueItem`` of given keys with the provider's own Python rule. Counts
 ``oversight.due.queue`` orders (most overdue first...) with ``LIMIT``/``OFFSET``, and only its
 rows are built. ``tests/test_queue_sql.py`` checks the SQL against ``due.queue(due.collect())``.
 
+The SQL's answers are kept in the cache under the practice's data token (registered by
+``reminders``: ``reminders.freshness.token``, which changes with every committed write to the
+practice's rows) and the query itself (the day, the rules, the filters are in it), read before
+the query: a write committed later changes the token, so a kept answer is never stale.
+
 A provider without a source (the breach-notice clocks, whose rows are bounded by open
 incidents) is listed from its items in Python (``problems`` applied), merged with the SQL rows:
 a new provider shows in the work queue and its counts before it has a source.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from itertools import islice
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Case,
@@ -65,6 +72,43 @@ _sources: list[Source] = []
 def register(source: Source) -> None:
     if all(s.kind != source.kind for s in _sources):
         _sources.append(source)
+
+
+# (org_id) -> a string that changes with every committed write to the practice's rows, or None
+# (nothing may be kept); registered by a higher app (``reminders.freshness.token``).
+_data_token: Callable | None = None
+KEEP_SECONDS = 60 * 60 * 24
+
+
+def register_data_token(token: Callable) -> None:
+    global _data_token
+    _data_token = token
+
+
+def _fetch(org_id: int, sql: str, params: list) -> list[tuple]:
+    """The rows of ``sql``; kept in the cache under the practice's data token and the query."""
+    return kept_rows(_data_token(org_id) if _data_token else None, sql, params)
+
+
+def kept_rows(token: str | None, sql: str, params: list) -> list[tuple]:
+    """The rows of ``sql``, kept in the cache under ``token`` (read before this query, outside
+    any transaction that wrote: see ``reminders.freshness.token``) and the query; ``None``:
+    not kept."""
+    if token is None:
+        return _run(sql, params)
+    digest = hashlib.sha256(f"{sql}\x00{params!r}".encode()).hexdigest()
+    key = f"queue:{token}:{digest}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = _run(sql, params)
+        cache.set(key, rows, KEEP_SECONDS)
+    return rows
+
+
+def _run(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 # --- SQL helpers for the sources ---------------------------------------------------------------
@@ -217,13 +261,13 @@ class Queue:
         by_kind: dict = {}
         if self.union:
             union, params = self.union
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT q_kind, COUNT(*), COUNT(*) FILTER (WHERE q_overdue) "
-                    f"FROM ({union}) AS u GROUP BY q_kind",
-                    params,
-                )
-                by_kind = {k: (n, o) for k, n, o in cursor.fetchall()}
+            found = _fetch(
+                self.org_id,
+                "SELECT q_kind, COUNT(*), COUNT(*) FILTER (WHERE q_overdue) "
+                f"FROM ({union}) AS u GROUP BY q_kind",
+                list(params),
+            )
+            by_kind = {k: (n, o) for k, n, o in found}
         for item in self.python:
             n, o = by_kind.get(str(item.kind), (0, 0))
             by_kind[str(item.kind)] = (n + 1, o + is_overdue(item, self.today))
@@ -235,14 +279,14 @@ class Queue:
         keyed = []  # (sort key, kind, key)
         if self.union:
             union, params = self.union
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT q_kind, q_key, q_due, q_overdue, q_rank, q_vendor FROM ({union}) "
-                    f"AS u ORDER BY {ORDER} LIMIT %s",
-                    [*params, wanted],
-                )
-                for k, key, due_on, overdue, rank, name in cursor.fetchall():
-                    keyed.append(((not overdue, due_on, rank, name.encode(), key), k, key))
+            found = _fetch(
+                self.org_id,
+                f"SELECT q_kind, q_key, q_due, q_overdue, q_rank, q_vendor FROM ({union}) "
+                f"AS u ORDER BY {ORDER} LIMIT %s",
+                [*params, wanted],
+            )
+            for k, key, due_on, overdue, rank, name in found:
+                keyed.append(((not overdue, due_on, rank, name.encode(), key), k, key))
         built = {}
         for item in self.python:
             keyed.append(

@@ -7,11 +7,14 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders"
 
     def ready(self):
+        from oversight import queue
         from vendors import panels
 
+        from .freshness import token
         from .panels import vendor_reminders
 
         panels.register(vendor_reminders)
+        queue.register_data_token(token)
         post_migrate.connect(_install_triggers, sender=self, dispatch_uid="reminders_triggers")
 
 

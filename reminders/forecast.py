@@ -12,8 +12,6 @@ checks the result equals ``policy.forecast`` over every item."""
 import heapq
 from datetime import date, timedelta
 
-from django.db import connection
-
 from oversight import queue
 from oversight.due import DueKind
 from oversight.policy import DEFAULT_RULES
@@ -50,8 +48,12 @@ def _first_change_day(today: date, tier_rules: dict) -> str:
     return f"CASE q_rank {' '.join(by_rank)} END"
 
 
-def upcoming(practice, rules: dict, today: date, limit: int) -> list[policy.Upcoming]:
-    """``policy.forecast(every item, ..., limit=limit)``, building only what it needs."""
+def upcoming(
+    practice, rules: dict, today: date, limit: int, keep: str | None = None
+) -> list[policy.Upcoming]:
+    """``policy.forecast(every item, ..., limit=limit)``, building only what it needs. The
+    order of the items is kept in the cache under ``keep`` (``freshness.token``, read before
+    the caller's transaction, which only reads): never stale."""
     tier_rules = rules[practice.id]
     until = today + timedelta(days=policy.FORECAST_DAYS)
     listed = queue.Queue(practice.id, today, rules)
@@ -70,19 +72,17 @@ def upcoming(practice, rules: dict, today: date, limit: int) -> list[policy.Upco
         'ORDER BY first_day, q_vendor COLLATE "C", q_key COLLATE "C" LIMIT %s OFFSET %s'
     )
     offset = 0
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute(sql, [*union_params, until, BATCH, offset])
-            rows = cursor.fetchall()
-            built = listed.build([(k, key) for k, key, _, _ in rows])
-            entries = heapq.nsmallest(
-                limit, [*entries, *policy.forecast(built.values(), tier_rules, today)], key=order
-            )
-            if len(rows) < BATCH:
-                return entries
-            # An item not built yet comes after the last one built in (first day, vendor, key),
-            # and its reminder no earlier than its first day: after this entry, if it is.
-            _, last_key, last_day, last_vendor = rows[-1]
-            if len(entries) >= limit and order(entries[-1]) < (last_day, last_vendor, last_key):
-                return entries
-            offset += BATCH
+    while True:
+        rows = queue.kept_rows(keep, sql, [*union_params, until, BATCH, offset])
+        built = listed.build([(k, key) for k, key, _, _ in rows])
+        entries = heapq.nsmallest(
+            limit, [*entries, *policy.forecast(built.values(), tier_rules, today)], key=order
+        )
+        if len(rows) < BATCH:
+            return entries
+        # An item not built yet comes after the last one built in (first day, vendor, key),
+        # and its reminder no earlier than its first day: after this entry, if it is.
+        _, last_key, last_day, last_vendor = rows[-1]
+        if len(entries) >= limit and order(entries[-1]) < (last_day, last_vendor, last_key):
+            return entries
+        offset += BATCH

@@ -130,6 +130,30 @@ def versions(orgs) -> dict[int, int]:
     return {i: found.get(i, 0) for i in ids}
 
 
+def token(organization_id: int) -> str | None:
+    """A string that changes with every committed write to the practice's rows: its data
+    version, and its creation time (a database rebuilt from scratch reuses ids and version
+    numbers, never both with that). ``None`` inside a transaction: what it has read or
+    written may yet be rolled back, so nothing read there may be kept under a version. A
+    cache keyed on it (and on everything else its value depends on: the day, the query)
+    can never be stale (the dashboard's figures, the work queue's counts and order)."""
+    connection = connections["default"]
+    if connection.in_atomic_block:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT o.created_at, v.version FROM {Organization._meta.db_table} o "
+            f"LEFT JOIN {PracticeDataVersion._meta.db_table} v ON v.organization_id = o.id "
+            "WHERE o.id = %s",
+            [organization_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    created, version = row
+    return f"{organization_id}:{created.timestamp()}:{version or 0}"
+
+
 def unchanged(orgs, read: dict[int, int], now) -> set[int]:
     """Ids of the practices of ``orgs`` whose version (``read``) and local hour are those of
     their last complete sweep. One query."""

@@ -111,6 +111,17 @@ class Reminder(TenantModel):
             models.Index(fields=["organization", "status", "-sent_at"], name="reminder_org_status"),
             # The vendor page's reminder history.
             models.Index(fields=["vendor", "-created_at"], name="reminder_vendor_time"),
+            # The Reminders page's sections, in their order, and their counts (index only).
+            models.Index(
+                fields=["organization", "send_after", "id"],
+                condition=models.Q(status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]),
+                name="reminder_org_upcoming",
+            ),
+            models.Index(
+                fields=["organization", "-sent_at", "-id"],
+                condition=models.Q(status=ReminderStatus.SENT),
+                name="reminder_org_sent",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ reminder preference. Every query is scoped to the current practice."""
 import logging
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -11,32 +12,69 @@ from django.views.decorators.http import require_POST
 from oversight.models import Membership, rules_for
 from oversight.tenancy import admin_required, get_for_member, member_required, scoped
 
-from . import forecast, services
+from . import forecast, freshness, services
 from .choices import ReminderStatus
 from .forms import ReminderPreferenceForm
 from .models import Reminder, SweepError
 
 LIST_LIMIT = 100
+# Each section of the page shows this many rows and links to its next page: the page builds
+# and renders only what it shows (issue 13), and says how many there are in all.
+SECTION_SIZE = 25
+FORECAST_PAGES = 40  # the forecast is built up to the page asked for: bounded
 logger = logging.getLogger(__name__)
 
 
-def _forecast(practice):
-    """What will be sent when: the next reminder of each current due item, with its recipient."""
+def _page_number(request, name: str, last: int | None = None) -> int:
+    try:
+        number = max(1, int(request.GET.get(name, 1)))
+    except (TypeError, ValueError):
+        number = 1
+    return min(number, last) if last else number
+
+
+def _link(request, name: str, number: int) -> str:
+    """The query string of this page with the section ``name`` at page ``number``."""
+    query = request.GET.copy()
+    query[name] = str(number)
+    return "?" + query.urlencode()
+
+
+def _section(request, name: str, queryset):
+    """One page of a section's rows, its total and the links to its neighbours."""
+    paginator = Paginator(queryset, SECTION_SIZE)
+    page = paginator.get_page(request.GET.get(name))
+    return {
+        "rows": page.object_list,
+        "total": paginator.count,
+        "first": page.start_index(),
+        "last": page.end_index(),
+        "previous": _link(request, name, page.number - 1) if page.has_previous() else "",
+        "next": _link(request, name, page.number + 1) if page.has_next() else "",
+    }
+
+
+def _forecast(practice, number: int = 1, size: int = LIST_LIMIT):
+    """What will be sent when: the next reminder of each current due item, with its recipient;
+    the ``number``-th page of ``size`` entries, and whether a later page exists."""
     today = practice.today()
     rules = rules_for([practice.id])
+    token = freshness.token(practice.id)  # before the transaction (which only reads)
     try:
         with transaction.atomic():
             # ``policy.forecast`` of every item, building only the items it shows.
-            upcoming = forecast.upcoming(practice, rules, today, LIST_LIMIT)
+            upcoming = forecast.upcoming(practice, rules, today, number * size + 1, token)
     except Exception:  # a broken record must not take the page down; the sweep reports it
         logger.warning("reminders page: forecast unavailable for practice %s", practice.id)
-        return None
+        return None, False
+    more = len(upcoming) > number * size
+    upcoming = upcoming[(number - 1) * size : number * size]
     members = {
         m.id: m for m in Membership.objects.filter(organization=practice).select_related("user")
     }
     admins = [m for m in members.values() if m.is_admin]
     rows = []
-    for entry in upcoming[:LIST_LIMIT]:
+    for entry in upcoming:
         owner = members.get(entry.item.owner_membership_id)
         if entry.item.contact_email and entry.stage != "escalation":
             # A vendor's contact, chased outside the practice (``reminders.policy``).
@@ -47,24 +85,36 @@ def _forecast(practice):
         else:
             to = admins if entry.stage == "escalation" or owner is None else [owner]
         rows.append({"entry": entry, "to": ", ".join(m.user.email for m in to)})
-    return rows
+    return rows, more
 
 
 @member_required
 def reminder_list(request):
     reminders = scoped(request, Reminder)
+    number = _page_number(request, "forecast", FORECAST_PAGES)
+    forecast_rows, forecast_more = _forecast(request.practice, number, SECTION_SIZE)
     context = {
-        "pending": reminders.filter(
-            status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]
-        ).order_by("send_after", "id")[:LIST_LIMIT],
-        "forecast": _forecast(request.practice),
-        "sent": reminders.filter(status=ReminderStatus.SENT).order_by("-sent_at", "-id")[
-            :LIST_LIMIT
-        ],
+        "pending": _section(
+            request,
+            "recorded",
+            reminders.filter(status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]).order_by(
+                "send_after", "id"
+            ),
+        ),
+        "forecast": forecast_rows,
+        "forecast_first": (number - 1) * SECTION_SIZE + 1,
+        "forecast_last": (number - 1) * SECTION_SIZE + len(forecast_rows or ()),
+        "forecast_previous": _link(request, "forecast", number - 1) if number > 1 else "",
+        "forecast_next": _link(request, "forecast", number + 1) if forecast_more else "",
+        "sent": _section(
+            request,
+            "sent",
+            reminders.filter(status=ReminderStatus.SENT).order_by("-sent_at", "-id"),
+        ),
         "failed": reminders.filter(status=ReminderStatus.FAILED).order_by("-id")[:LIST_LIMIT],
         "sweep_errors": scoped(request, SweepError)[:20],
         "can_resend": request.membership.is_admin,
-        "forecast_limit": LIST_LIMIT,
+        "section_size": SECTION_SIZE,
     }
     return render(request, "reminders/reminder_list.html", context)
 

@@ -1,4 +1,4 @@
-"""The activity log at scale: it builds only the rows it shows (a page of 100, older pages
+"""The activity log at scale: it builds only the rows it shows (a page of PER_PAGE, older pages
 behind a link), with the objects the rows name loaded in bulk, so its query count does not
 grow with the number of vendors or changes."""
 
@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from oversight.activity_views import PER_PAGE
 from vendors.services import vendor_save
 
 from .baas_factories import make_signed
@@ -46,7 +47,7 @@ def test_the_activity_log_pages_older_entries_without_repeating_any(cast, login)
     first = client.get(reverse("activity_log"))
     second = client.get(reverse("activity_log"), {"page": 2})
     page1, page2 = first.context["entries"], second.context["entries"]
-    assert len(page1) == 100
+    assert len(page1) == PER_PAGE
     assert page2, "the older entries are on page 2"
     assert "Older" in first.text and "Newer" in second.text
     assert page1[-1].when >= page2[0].when  # newest first, across pages

@@ -104,3 +104,39 @@ def test_work_queue_filters_behind_the_dashboard_links(cast, login, known):
     assert {r["item"].vendor_name for r in overdue} == {"Gap Billing"}
     # An unknown kind is ignored, not an error.
     assert client.get(reverse("work_queue"), {"kind": "nonsense"}).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)  # kept only outside a transaction: as in a request
+def test_figures_are_kept_until_the_next_write_and_never_stale(cast, login, known):
+    from vendors.models import BusinessAssociate
+
+    client = login(cast.bob)
+    client.get(reverse("home"))  # records the day's snapshot: a write
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as kept:
+        assert client.get(reverse("home")).context["p"].gap_count == 1
+    assert not any("vendors_businessassociate" in q["sql"] for q in kept.captured_queries)
+    # A write of any kind, even a bulk update that no service saw, shows at once.
+    BusinessAssociate.objects.filter(pk=known["gap"].pk).update(needs_baa=False)
+    response = client.get(reverse("home"))
+    assert response.context["p"].gap_count == 0
+    assert "No compliance gap" in response.text
+    VendorFactory(organization=cast.practice, name="New Gap", access_level=AccessLevel.FULL)
+    p = client.get(reverse("home")).context["p"]
+    assert (p.gap_count, [v.name for v in p.gaps]) == (1, ["New Gap"])
+    # Another practice's write does not matter, and its figures are its own.
+    VendorFactory(
+        organization=cast.other_practice, name="Other Gap 2", access_level=AccessLevel.FULL
+    )
+    assert client.get(reverse("home")).context["p"].gap_count == 1
+
+
+def test_figures_follow_the_practice_date(cast, login, known, time_machine):
+    client = login(cast.bob)
+    p = client.get(reverse("home")).context["p"]
+    assert (p.expiring_30, p.expiring_90) == (1, 2)
+    time_machine.move_to("2026-12-20 15:00Z")  # no write: the 20-day BAA has expired, 60 in 35
+    p = login(cast.bob).get(reverse("home")).context["p"]
+    assert (p.expiring_30, p.expiring_90) == (0, 1)
+    time_machine.move_to("2027-01-30 15:00Z")  # both expired
+    assert login(cast.bob).get(reverse("home")).context["p"].expiring_90 == 0

@@ -194,3 +194,56 @@ def test_the_reminders_forecast_is_built_only_as_far_as_it_shows(practice, shift
         expected = policy.forecast(every, rules[practice.pk], today, limit=limit)
         assert forecast.upcoming(practice, rules, today, limit) == expected, limit
     assert len(expected) > 40
+
+
+@pytest.mark.django_db(transaction=True)  # kept only outside a transaction: as in a request
+def test_the_work_queue_is_kept_until_the_next_write_and_never_stale(cast, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from diligence.models import VendorSchedule
+
+    from .factories import VendorFactory
+
+    today = cast.practice.today()
+    vendor = VendorFactory(organization=cast.practice, name="Kept Review Co")
+    schedule, _ = VendorSchedule.objects.get_or_create(
+        organization=cast.practice, vendor=vendor, defaults={"next_review_due": today}
+    )
+    VendorSchedule.objects.filter(pk=schedule.pk).update(next_review_due=today - timedelta(days=3))
+    client = login(cast.bob)
+    first = client.get(reverse("work_queue"), {"kind": "review"})
+    assert "Kept Review Co" in first.text
+    with CaptureQueriesContext(connection) as kept:
+        again = client.get(reverse("work_queue"), {"kind": "review"})
+    assert again.context["total"] == first.context["total"]
+    assert not any("GROUP BY q_kind" in q["sql"] for q in kept.captured_queries)
+    # Any write to the practice's rows, even one no service saw, shows at once.
+    VendorSchedule.objects.filter(pk=schedule.pk).update(
+        next_review_due=today + timedelta(days=400)
+    )
+    after = client.get(reverse("work_queue"), {"kind": "review"})
+    assert after.context["total"] == first.context["total"] - 1
+    assert "Kept Review Co" not in after.text
+
+
+def test_the_reminders_page_shows_the_forecast_a_page_at_a_time(practice, monkeypatch):
+    """Each page of the Reminders page's forecast is the next slice of the forecast over every
+    due item, also when the order of the items comes from the cache."""
+    from reminders import forecast, policy
+    from reminders.views import _forecast
+
+    monkeypatch.setattr(forecast, "BATCH", 9)
+    today = practice.today()
+    rules = rules_for([practice.pk])
+    every = due.collect([practice.pk], today, rules)
+    expected = policy.forecast(every, rules[practice.pk], today, limit=1000)
+    assert len(expected) > 20
+    for number in (1, 2, 3):
+        rows, more = _forecast(practice, number, 8)
+        assert [r["entry"] for r in rows] == expected[(number - 1) * 8 : number * 8], number
+        assert more == (len(expected) > number * 8)
+    token = f"test:{practice.pk}:{practice.created_at.timestamp()}"
+    for _ in range(2):  # computed, then kept
+        assert forecast.upcoming(practice, rules, today, 30, keep=token) == expected[:30]

@@ -266,3 +266,42 @@ def test_django_admin_lists_reminders_read_only(cast, client):
     assert detail.status_code == 200 and "550 no" in detail.text
     assert client.get(f"/admin/reminders/reminder/{row.pk}/delete/").status_code == 403
     assert client.get("/admin/reminders/sweeperror/").status_code == 200
+
+
+def test_sent_reminders_are_shown_a_page_at_a_time_with_their_total(cast, login):
+    from reminders.views import SECTION_SIZE
+
+    now = timezone.now()
+    for i in range(SECTION_SIZE + 5):
+        ReminderFactory(
+            recipient=cast.bob,
+            status=ReminderStatus.SENT,
+            sent_at=now - timedelta(minutes=i),
+            vendor_name=f"Sent {i:02d}",
+        )
+    client = login(cast.bob)
+    first = client.get(reverse("reminder_list")).text.split('id="sent"')[1]
+    assert f"Showing 1&ndash;{SECTION_SIZE} of {SECTION_SIZE + 5}, latest first." in first
+    assert "Sent 00" in first and f"Sent {SECTION_SIZE - 1:02d}" in first
+    assert f"Sent {SECTION_SIZE:02d}" not in first
+    assert "?sent=2#sent" in first
+    second = client.get(reverse("reminder_list"), {"sent": 2}).text.split('id="sent"')[1]
+    assert f"Showing {SECTION_SIZE + 1}&ndash;{SECTION_SIZE + 5} of {SECTION_SIZE + 5}" in second
+    assert f"Sent {SECTION_SIZE:02d}" in second and "Sent 00" not in second
+    # A page number that is not one shows the first page, not an error.
+    assert client.get(reverse("reminder_list"), {"sent": "x", "forecast": "-3"}).status_code == 200
+
+
+def test_recorded_reminders_are_paged_and_counted(cast, login, vendor):
+    from reminders.views import SECTION_SIZE
+
+    for _ in range(SECTION_SIZE + 1):
+        ReminderFactory(recipient=cast.bob, vendor=vendor, vendor_name=vendor.name)
+    client = login(cast.bob)
+    page = client.get(reverse("reminder_list")).text
+    counts = page.split('id="upcoming-counts"')[1].split("</p>")[0]
+    assert f"Recorded: showing 1&ndash;{SECTION_SIZE} of {SECTION_SIZE + 1}." in counts
+    assert "?recorded=2#upcoming" in page
+    second = client.get(reverse("reminder_list"), {"recorded": 2}).text
+    body = second.split('id="upcoming"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    assert body.count(">recorded<") == 1
