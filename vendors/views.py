@@ -66,6 +66,7 @@ def ordered(filterset):
 @member_required
 def vendor_detail(request, pk: int):
     vendor = get_for_member(request, vendor_queryset(request), pk=pk)
+    vendor.organization = request.practice  # the same row (tenancy): the panels read it
     contacts = list(vendor.contacts.all())
     subcontractors = list(vendor.subcontractors.select_related("linked_vendor"))
     context = {
@@ -75,7 +76,7 @@ def vendor_detail(request, pk: int):
         "subcontractors": [s for s in subcontractors if s.ended_on is None],
         "former_subcontractors": [s for s in subcontractors if s.ended_on is not None],
         "subcontracted_by": list(vendor.subcontracted_by.select_related("vendor")),
-        "tier_changes": list(vendor.tier_changes.select_related("changed_by")[:20]),
+        "tier_changes": panels.tier_history(vendor)[:20],
         "can_write": request.membership.can_write,
         "panels": panels.render_panels(request, vendor),
     }
