@@ -8,11 +8,10 @@ from datetime import date
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from oversight.models import rules_for
 from oversight.policy import DueState
 from vendors import activation
 from vendors.choices import RelationshipStatus
-from vendors.panels import register
+from vendors.panels import register, tier_history, tier_rules
 
 from . import review_inputs, schedule
 from .choices import ActionStatus
@@ -42,7 +41,7 @@ def _day(moment, tz) -> date:
 def oversight_panel(request, vendor) -> dict:
     tz = request.practice.tzinfo
     today = practice_today(request.practice)
-    rules = rules_for([vendor.organization_id])[vendor.organization_id][vendor.tier]
+    rules = tier_rules(request)[vendor.tier]
     records = list(
         DueDiligenceRecord.objects.filter(vendor=vendor)
         .select_related("reviewer__user")
@@ -60,7 +59,7 @@ def oversight_panel(request, vendor) -> dict:
     )
     offboarding = Offboarding.objects.filter(vendor=vendor).prefetch_related("certificates").first()
     row = VendorSchedule.objects.filter(vendor=vendor).first()
-    tier_changes = list(vendor.tier_changes.select_related("changed_by"))
+    tier_changes = tier_history(vendor)
 
     live = [r for r in records if not r.is_archived]
     evidence = [r.as_evidence() for r in live]

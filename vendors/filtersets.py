@@ -16,8 +16,10 @@ COMPLIANT_STATUSES = getattr(baa_status, "COMPLIANT", (BaaStatus.CURRENT, BaaSta
 
 class VendorFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
+    # ``tier`` is a column of the vendor row (no join): no DISTINCT needed, and a DISTINCT over
+    # every column and the BAA-status annotation cost the filtered list a sort of the practice.
     tier = django_filters.MultipleChoiceFilter(
-        choices=Tier.choices, widget=forms.CheckboxSelectMultiple
+        choices=Tier.choices, widget=forms.CheckboxSelectMultiple, distinct=False
     )
     category = django_filters.ChoiceFilter(choices=Category.choices, empty_label="Any category")
     status = django_filters.ChoiceFilter(

@@ -121,6 +121,12 @@ class BusinessAssociate(TenantModel):
             models.Index(fields=["organization", "tier"], name="vendor_org_tier"),
             models.Index(fields=["organization", "status"], name="vendor_org_status"),
             models.Index(fields=["organization", "name"], name="vendor_org_name"),
+            # The inventory as listed (archived hidden): its count reads the index alone.
+            models.Index(
+                fields=["organization", "name"],
+                condition=models.Q(archived_at__isnull=True),
+                name="vendor_org_live_name",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

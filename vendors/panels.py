@@ -7,6 +7,12 @@ needs. Panels must run a constant number of queries. Registered in ``AppConfig.r
 
 from collections.abc import Callable
 
+from django.db.models import Prefetch, prefetch_related_objects
+
+from oversight.models import rules_for
+
+from .models import TierChange
+
 Panel = Callable[[object, object], dict | None]
 _panels: list[Panel] = []
 
@@ -20,3 +26,25 @@ def register(panel: Panel) -> Panel:
 def render_panels(request, vendor) -> list[dict]:
     built = [p(request, vendor) for p in _panels]
     return sorted((b for b in built if b), key=lambda b: b.get("order", 100))
+
+
+# What several panels (and the page itself) read, read once per page.
+
+
+def tier_rules(request) -> dict:
+    """The practice's tier rules (``rules_for``), ``{tier: rules}``, once per request."""
+    cached = getattr(request, "_vendor_page_tier_rules", None)
+    if cached is None:
+        org = request.practice.pk
+        cached = request._vendor_page_tier_rules = rules_for([org])[org]
+    return cached
+
+
+def tier_history(vendor) -> list:
+    """The vendor's tier changes, newest first, with who made them: one query for the page's
+    tier history and the oversight timeline (a second call reads what the first fetched)."""
+    prefetch_related_objects(
+        [vendor],
+        Prefetch("tier_changes", queryset=TierChange.objects.select_related("changed_by")),
+    )
+    return list(vendor.tier_changes.all())
