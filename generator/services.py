@@ -147,7 +147,7 @@ CONSENT = (
 )
 
 
-def _link_url(path: str, request=None) -> str:
+def _link_url(path: str) -> str:
     """Links in emails start with the configured ``SITE_URL``, never the request's Host
     header (which a client chooses), as every other email of the product."""
     return f"{settings.SITE_URL}{path}"
@@ -172,7 +172,7 @@ def signable_document(agreement: BusinessAssociateAgreement):
 
 
 @transaction.atomic
-def signature_send(*, generated: GeneratedAgreement, contact, actor, request=None):
+def signature_send(*, generated: GeneratedAgreement, contact, actor):
     """Send the generated version to the vendor's signatory: a private link (``portal``)
     by email. An earlier request of the same agreement still waiting is cancelled, its link
     revoked. Returns ``(signature_request, url)``."""
@@ -220,7 +220,7 @@ def signature_send(*, generated: GeneratedAgreement, contact, actor, request=Non
     )
     signature._history_user = actor
     signature.save()
-    url = _link_url(reverse("sign_page", args=[token]), request)
+    url = _link_url(reverse("sign_page", args=[token]))
     _send(
         f"{agreement.organization.name} asks you to sign a Business Associate Agreement",
         "signature_request",
@@ -302,7 +302,7 @@ def signature_decline(*, signature, comments: str, ip: str | None):
 
 
 @transaction.atomic
-def signature_countersign(*, signature, actor, name: str, title: str, ip: str | None, request=None):
+def signature_countersign(*, signature, actor, name: str, title: str, ip: str | None):
     """The practice's signatory countersigns: the signed PDF (the agreement's PDF and a
     signature page with both signatures and the audit data) is stored as the agreement's
     signed document with its hash, and the agreement is signed, effective today (the
@@ -369,13 +369,13 @@ def signature_countersign(*, signature, actor, name: str, title: str, ip: str | 
     _send(
         f"Signed: the Business Associate Agreement between {organization.name} and {vendor.name}",
         "signature_complete",
-        {**context, "url": _link_url(reverse("sign_signed_copy", args=[token]), request)},
+        {**context, "url": _link_url(reverse("sign_signed_copy", args=[token]))},
         [locked.link.email],
     )
     _send(
         f"Signed: the Business Associate Agreement between {organization.name} and {vendor.name}",
         "signature_complete",
-        {**context, "url": _link_url(document.get_absolute_url(), request)},
+        {**context, "url": _link_url(document.get_absolute_url())},
         [actor.email],
     )
     return locked

@@ -145,9 +145,7 @@ def signature_send(request, pk: int):
     try:
         if contact is None:
             raise ValidationError("Pick the vendor's signatory among its contacts.")
-        services.signature_send(
-            generated=generated, contact=contact, actor=request.user, request=request
-        )
+        services.signature_send(generated=generated, contact=contact, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -178,7 +176,6 @@ def signature_countersign(request, pk: int):
             name=request.POST.get("name", ""),
             title=request.POST.get("title", ""),
             ip=client_ip(request),
-            request=request,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
