@@ -3,7 +3,7 @@ saving each vendor would: history naming the importer, tier changes, review sche
 BAA status of vendors with an agreement, an offboarding record; in a number of queries that
 does not grow with the rows."""
 
-from datetime import date
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -73,7 +73,7 @@ def test_reimport_refreshes_the_baa_status_and_starts_offboarding(cast):
         breach_notice_days=10,
         indemnification="mutual",
         cap_kind="none",
-        expires_on=date(2030, 1, 1),
+        expires_on=cast.practice.today() + timedelta(days=3 * 365),
     )
     raw = [
         {
