@@ -47,6 +47,11 @@ def _parse(argv):
         help="comma-separated parts to run",
     )
     parser.add_argument(
+        "--pages",
+        default="",
+        help="comma-separated page names to time (default: every page), e.g. vendor_list,activity",
+    )
+    parser.add_argument(
         "--keep-db",
         action="store_true",
         help="reuse the bench database and the practices an earlier run built in it",

@@ -91,13 +91,14 @@ def run(args) -> dict:
         data.analyze()
     if "pages" in parts:
         for size, practice in practices.items():
-            results.update(pages(practice, size, args.repeat))
+            results.update(pages(practice, size, args.repeat, only=args.pages))
+        timed = [name for name in PAGES if f"pages.{name}.{args.vendors}.ms" in results]
         if args.large and args.vendors in practices and args.large in practices:
-            for name in PAGES:
+            for name in timed:
                 small = results[f"pages.{name}.{args.vendors}.ms"]
                 large = results[f"pages.{name}.{args.large}.ms"]
                 results[f"pages.{name}.growth"] = round(large / small, 2)
-        for name in PAGES:
+        for name in timed:
             results[f"pages.{name}.ratio"] = results[f"pages.{name}.{args.vendors}.ratio"]
     if "http" in parts:
         results.update(http(practices[args.vendors], args.http_seconds))
@@ -136,7 +137,7 @@ def _get(client, path: str) -> tuple[float, int, int]:
     return elapsed, len(queries), len(response.content)
 
 
-def pages(practice, size: int, repeat: int) -> dict:
+def pages(practice, size: int, repeat: int, only: str = "") -> dict:
     from vendors.models import BusinessAssociate
 
     client = Client(SERVER_NAME="localhost")
@@ -144,6 +145,8 @@ def pages(practice, size: int, repeat: int) -> dict:
     first = BusinessAssociate.objects.filter(organization=practice.organization).order_by("pk")[0]
     out = {}
     for name, pattern in PAGES.items():
+        if only and name not in only.split(","):
+            continue
         path = pattern.format(vendor=first.pk)
         for _ in range(2):  # warm-up: templates, caches, connections
             _get(client, FLOOR)
@@ -475,7 +478,8 @@ def write(results: dict, *, out: Path, doc: Path) -> None:
             head + " growth | goal |",
             "|---|" + "---|---|---|" * len(sizes) + "---|---|",
         ]
-        for name in PAGES:
+        shown = [n for n in PAGES if f"pages.{n}.{sizes[0]}.ms" in r]
+        for name in shown:
             cells = ""
             for s in sizes:
                 key = f"pages.{name}.{s}"
@@ -485,7 +489,7 @@ def write(results: dict, *, out: Path, doc: Path) -> None:
                 growth is None or growth <= GROWTH_GOAL
             )
             lines.append(f"| `{name}` |{cells} {growth or '—'} | {_goal(ok)} |")
-        floor = [r[f"pages.{n}.{sizes[0]}.floor_ms"] for n in PAGES]
+        floor = [r[f"pages.{n}.{sizes[0]}.floor_ms"] for n in shown]
         lines += ["", f"Floor: {statistics.median(floor):.1f} ms (median over the page runs).", ""]
         if statistics.median(floor) > 30:
             lines += [
