@@ -287,6 +287,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A broker that is down, at start or later, is waited for, however long (Celery's default gives
+# up after 100 attempts and the worker exits). A delivery running when the connection drops
+# finishes (its row is marked sent); its message, which can no longer be acknowledged, comes
+# back and finds the row no longer pending.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
     for _sub in ("queue", "control"):

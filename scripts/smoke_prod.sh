@@ -4,8 +4,9 @@
 #   start it on 127.0.0.1, wait for /healthz (database, Redis and a Celery worker all answer),
 #   sign in through HTTP with the CSRF token like a browser, fetch the home page and a signed
 #   BAA document (and check it is refused without a session), check the
-#   security headers and the one-line JSON request log, then stop it with SIGTERM and check
-#   that every process is gone.
+#   security headers and the one-line JSON request log, end the Celery worker and check that it
+#   is started again (scripts/respawn.sh) while the site stays up, then stop the stack with
+#   SIGTERM and check that every process is gone.
 # Uses its own database (SMOKE_DATABASE_URL, recreated) and Redis db (SMOKE_REDIS_URL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -126,6 +127,24 @@ PYEOF
 
 grep -q '"view":"home","status":200' "$LOG" || { echo "FAIL: no JSON request line for the home page"; exit 1; }
 if grep -q 'demo-Oversight\|csrfmiddlewaretoken' "$LOG"; then echo "FAIL: a secret reached the log"; exit 1; fi
+
+echo "==> the worker exits on its own: it is started again, the site stays up"
+worker_pid() { pgrep -o -f 'bin/celery -A oversight worker' || true; }
+first=$(worker_pid)
+[ -n "$first" ] || { echo "FAIL: no Celery worker process found"; exit 1; }
+kill -TERM "$first"
+again=""
+for _ in $(seq 1 90); do
+  if ! kill -0 "$STACK" 2>/dev/null; then echo "FAIL: the stack stopped when the worker exited"; exit 1; fi
+  now=$(worker_pid)
+  if [ -n "$now" ] && [ "$now" != "$first" ] \
+    && body=$(curl -fsS "http://127.0.0.1:$PORT/healthz" 2>/dev/null) \
+    && echo "$body" | grep -q '"celery":"ok"\|"celery": "ok"'; then again=1; break; fi
+  sleep 1
+done
+[ -n "$again" ] || { echo "FAIL: no worker answered /healthz after the first exited"; exit 1; }
+grep -q "respawn: 'celery -A oversight worker" "$LOG" || { echo "FAIL: the restart was not logged"; exit 1; }
+echo "    worker $first exited; worker $now answers /healthz"
 
 echo "==> stopping (SIGTERM)"
 kill -TERM "$STACK"
