@@ -77,6 +77,28 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(cast, login):
     assert not BusinessAssociate.objects.exists()
 
 
+def test_each_row_is_judged_on_its_own_cells_whatever_came_before(cast, login):
+    # The rows' forms share their field objects (vendors.importing._SharedFields): a bad row
+    # must not leave its errors or values on the rows after it.
+    client = login(cast.bob)
+    bad = "Bad Vendor,X-2,spaceship,sometimes,olivia@b.test,maybe,hosts,-4,extreme,\n"
+    response = upload(client, csv_file(bad + GOOD + bad.replace("X-2", "X-3")))
+    rows = response.context["preview"].rows
+    assert [r.outcome for r in rows] == ["error", "create", "create", "error"]
+    assert rows[1].errors == {} and rows[2].errors == {}
+    assert set(rows[0].errors) == set(rows[3].errors) >= {"category", "phi_electronic"}
+    response = upload(client, csv_file(GOOD))
+    confirm(client, response)
+    ehr = BusinessAssociate.objects.get(name="ChartWell EHR")
+    shred = BusinessAssociate.objects.get(name="ShredRight")
+    assert (ehr.phi_electronic, ehr.record_count, ehr.phi_types) == (
+        True,
+        20000,
+        ["demographics", "clinical"],
+    )
+    assert (shred.phi_electronic, shred.record_count, shred.phi_types) == (False, None, [])
+
+
 def test_reimport_updates_instead_of_duplicating(cast, login):
     client = login(cast.bob)
     confirm(client, upload(client, csv_file(GOOD)))
