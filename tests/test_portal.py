@@ -22,7 +22,7 @@ from portal.models import AccessLink, PortalFile, PracticeQuestionnaire, Questio
 from vendors.choices import AccessLevel, Category, ContactRole, Criticality
 from vendors.models import VendorContact
 
-from .diligence_factories import pdf_upload
+from .baas_factories import pdf_upload
 from .factories import ContactFactory, VendorFactory
 
 
