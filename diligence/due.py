@@ -63,7 +63,7 @@ def review_candidates(org_ids, horizon: date):
     return VendorSchedule.objects.filter(
         organization_id__in=org_ids,
         next_review_due__lte=horizon,
-        vendor__status__in=schedule.ENGAGED,
+        vendor__status__in=schedule.REVIEWED_STATUSES,
         vendor__archived_at__isnull=True,
     )
 
@@ -115,7 +115,7 @@ def evidence_candidates(org_ids, today: date, rules):
         DueDiligenceRecord.objects.filter(
             organization_id__in=org_ids,
             archived_at__isnull=True,
-            vendor__status__in=schedule.ENGAGED,
+            vendor__status__in=schedule.REVIEWED_STATUSES,
             vendor__needs_baa=True,
             vendor__archived_at__isnull=True,
         )
@@ -313,7 +313,7 @@ def calendar_dates(org_ids, today: date, until: date):
         organization_id__in=org_ids,
         next_review_due__gte=today,
         next_review_due__lte=until,
-        vendor__status__in=schedule.ENGAGED,
+        vendor__status__in=schedule.REVIEWED_STATUSES,
         vendor__archived_at__isnull=True,
     ).values(*VENDOR, "next_review_due"):
         yield _item(

@@ -65,7 +65,7 @@ def oversight_panel(request, vendor) -> dict:
     evidence = [r.as_evidence() for r in live]
     current_ids = {e.id for e in schedule.current_evidence(evidence)}
     evidence_state = {}
-    if vendor.status in schedule.ENGAGED and vendor.needs_baa:
+    if vendor.status in schedule.REVIEWED_STATUSES and vendor.needs_baa:
         for e in evidence:
             if e.id in current_ids:
                 evidence_state[e.id] = schedule.evidence_due(e, today, rules)

@@ -1,15 +1,19 @@
 """What higher apps know about a vendor that its next periodic review must read, without
 ``diligence`` importing them (imports flow one way; ``incidents`` registers here).
 
-A provider is ``provider(vendor) -> Iterable[ReviewInput]`` and runs a constant number of
-queries. Registered in ``AppConfig.ready``. Two uses of one list:
+A provider answers for many vendors of one practice at once:
+``provider(organization, vendor_ids) -> {vendor_id: Iterable[ReviewInput]}`` (vendors with
+nothing may be left out), in a number of queries that does not grow with the vendors.
+Registered in ``AppConfig.ready``. Two uses of one list:
 
-- the review form and the vendor page list the inputs since the last review as findings;
-- ``services.schedule_refresh`` brings the next review forward to the earliest ``review_by``
-  of those inputs (``schedule.next_review_due``): e.g. a breach (``incidents.clocks``).
+- the review form and the vendor page list the inputs since the last review as findings
+  (``since``: the one-vendor case of ``since_many``);
+- ``services.schedules_refresh`` (and ``schedule_refresh``, its one-vendor case) brings the
+  next review forward to the earliest ``review_by`` of those inputs
+  (``schedule.next_review_due``): e.g. a breach (``incidents.clocks``).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,7 +26,7 @@ class ReviewInput:
     review_by: date | None = None  # the next review is proposed by this day
 
 
-Provider = Callable[[object], Iterable[ReviewInput]]
+Provider = Callable[[object, Sequence[int]], Mapping[int, Iterable[ReviewInput]]]
 _providers: list[Provider] = []
 
 
@@ -32,13 +36,31 @@ def register(provider: Provider) -> Provider:
     return provider
 
 
+def since_many(vendors, last_review_on_by_id: Mapping[int, date | None]) -> dict:
+    """``{vendor_id: [ReviewInput]}``: the inputs about each vendor after its last review
+    (``last_review_on_by_id``; all of them when never reviewed), oldest first. The vendors'
+    ``organization`` is read (select it with them); each provider is asked once a practice."""
+    found: dict[int, list[ReviewInput]] = {v.pk: [] for v in vendors}
+    practices: dict[int, tuple] = {}
+    for vendor in vendors:
+        organization, ids = practices.setdefault(vendor.organization_id, (vendor.organization, []))
+        ids.append(vendor.pk)
+    for organization, ids in practices.values():
+        for provider in _providers:
+            for vendor_id, inputs in provider(organization, ids).items():
+                found[vendor_id].extend(inputs)
+    for vendor_id, inputs in found.items():
+        last = last_review_on_by_id.get(vendor_id)
+        if last is not None:
+            inputs = [i for i in inputs if i.on > last]
+        found[vendor_id] = sorted(inputs, key=lambda i: (i.on, i.text))
+    return found
+
+
 def since(vendor, last_review_on: date | None) -> list[ReviewInput]:
     """The inputs about ``vendor`` after its last review (all of them when never reviewed),
-    oldest first."""
-    found = [i for provider in _providers for i in provider(vendor)]
-    if last_review_on is not None:
-        found = [i for i in found if i.on > last_review_on]
-    return sorted(found, key=lambda i: (i.on, i.text))
+    oldest first: ``since_many`` for one vendor."""
+    return since_many([vendor], {vendor.pk: last_review_on})[vendor.pk]
 
 
 def review_requested_by(inputs: Iterable[ReviewInput]) -> date | None:

@@ -43,7 +43,8 @@ from datetime import date, timedelta
 
 from oversight.policy import DueState, TierRules, add_months, due_state
 
-ENGAGED = ("onboarding", "active")
+# The statuses whose periodic reviews (and evidence requests) are scheduled.
+REVIEWED_STATUSES = ("onboarding", "active")
 # Offboarding items (access revocation, disposition certificate) are due in these states.
 OFFBOARDING = ("offboarding", "terminated")
 # The tiers that need diligence before going active (``diligence.activation``).
@@ -157,7 +158,7 @@ class VendorFacts:
 
     @property
     def overseen(self) -> bool:
-        return self.status in ENGAGED and self.needs_baa
+        return self.status in REVIEWED_STATUSES and self.needs_baa
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 history tables record who changed what."""
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -50,64 +50,16 @@ def _check_member(organization, membership, field: str) -> None:
 # --- schedule ----------------------------------------------------------------------------------
 
 
-def vendor_facts(vendor: BusinessAssociate, evidence=()) -> schedule.VendorFacts:
-    """The plain facts the schedule needs about one vendor (four small queries)."""
-    last_review = VendorReview.objects.filter(vendor=vendor).aggregate(last=Max("reviewed_on"))
-    changed_at = (
-        TierChange.objects.filter(vendor=vendor)
-        .exclude(from_tier="")  # the first classification is not a change
-        .order_by("-changed_at")
-        .values_list("changed_at", flat=True)
-        .first()
-    )
-    has_diligence = DueDiligenceRecord.objects.filter(
-        vendor=vendor, archived_at__isnull=True
-    ).exists()
-    return _facts(vendor, last_review["last"], changed_at, has_diligence, evidence)
+def vendor_facts(vendor: BusinessAssociate) -> schedule.VendorFacts:
+    """The plain facts the schedule needs about one vendor: ``vendors_facts`` for one."""
+    return vendors_facts(organization=vendor.organization, vendors=[vendor])[vendor.pk]
 
 
-def _facts(vendor, last_review_on, tier_changed_at, has_diligence, evidence=()):
-    tz = vendor.organization.tzinfo
-    added = timezone.localtime(vendor.created_at, tz).date() if vendor.created_at else None
-    return schedule.VendorFacts(
-        tier=vendor.tier,
-        status=vendor.status,
-        engaged_on=vendor.phi_access_began or added,
-        last_review_on=last_review_on,
-        tier_changed_on=timezone.localtime(tier_changed_at, tz).date() if tier_changed_at else None,
-        evidence=tuple(evidence),
-        needs_baa=vendor.needs_baa,
-        has_diligence=has_diligence,
-    )
-
-
-def schedule_refresh(*, vendor: BusinessAssociate, rules=None) -> VendorSchedule:
-    """Recompute and store the vendor's next review due date from the current policy and the
-    events since the last review that ask for one earlier (``review_inputs``)."""
-    if rules is None:
-        rules = rules_for([vendor.organization_id])[vendor.organization_id][vendor.tier]
-    facts = vendor_facts(vendor)
-    requested = review_inputs.review_requested_by(review_inputs.since(vendor, facts.last_review_on))
-    if requested is not None:
-        facts = replace(facts, review_requested_by=requested)
-    due = schedule.next_review_due(facts, rules)
-    row, _ = VendorSchedule.objects.update_or_create(
-        vendor=vendor,
-        defaults={
-            "organization_id": vendor.organization_id,
-            "next_review_due": due,
-            "last_review_on": facts.last_review_on,
-        },
-    )
-    return row
-
-
-def schedules_refresh(*, organization, vendors) -> None:
-    """``schedule_refresh`` for many vendors of one practice (the import): the same facts
-    read in bulk (four queries), the schedules written in bulk with their history."""
-    if not vendors:
-        return
-    rules = rules_for([organization.pk])[organization.pk]
+def vendors_facts(*, organization, vendors) -> dict[int, schedule.VendorFacts]:
+    """The plain facts the schedule needs about vendors of one practice, by vendor id: the
+    last review, the last change of tier, whether diligence is on file, and the day an event
+    since the last review asks the next one by (``review_inputs``: e.g. a breach). A number
+    of queries that does not grow with the vendors."""
     ids = [v.pk for v in vendors]
     last_reviews = dict(
         VendorReview.objects.filter(vendor_id__in=ids)
@@ -118,7 +70,7 @@ def schedules_refresh(*, organization, vendors) -> None:
     changed_at = {}
     for vendor_id, at in (
         TierChange.objects.filter(vendor_id__in=ids)
-        .exclude(from_tier="")
+        .exclude(from_tier="")  # the first classification is not a change
         .order_by("vendor_id", "-changed_at")
         .values_list("vendor_id", "changed_at")
     ):
@@ -128,31 +80,74 @@ def schedules_refresh(*, organization, vendors) -> None:
             "vendor_id", flat=True
         )
     )
-    existing = {s.vendor_id: s for s in VendorSchedule.objects.filter(vendor_id__in=ids)}
-    now = timezone.now()
-    new, changed = [], []
     for vendor in vendors:
         vendor.organization = organization
-        facts = _facts(
+    inputs = review_inputs.since_many(vendors, last_reviews)
+    return {
+        vendor.pk: _facts(
             vendor,
             last_reviews.get(vendor.pk),
             changed_at.get(vendor.pk),
             vendor.pk in with_diligence,
+            review_inputs.review_requested_by(inputs[vendor.pk]),
         )
+        for vendor in vendors
+    }
+
+
+def _facts(vendor, last_review_on, tier_changed_at, has_diligence, review_requested_by):
+    tz = vendor.organization.tzinfo
+    added = timezone.localtime(vendor.created_at, tz).date() if vendor.created_at else None
+    return schedule.VendorFacts(
+        tier=vendor.tier,
+        status=vendor.status,
+        engaged_on=vendor.phi_access_began or added,
+        last_review_on=last_review_on,
+        tier_changed_on=timezone.localtime(tier_changed_at, tz).date() if tier_changed_at else None,
+        needs_baa=vendor.needs_baa,
+        has_diligence=has_diligence,
+        review_requested_by=review_requested_by,
+    )
+
+
+def schedule_refresh(*, vendor: BusinessAssociate) -> VendorSchedule:
+    """Recompute and store the vendor's next review due date: ``schedules_refresh`` for one
+    vendor."""
+    return schedules_refresh(organization=vendor.organization, vendors=[vendor])[vendor.pk]
+
+
+@transaction.atomic(savepoint=False)
+def schedules_refresh(*, organization, vendors) -> dict[int, VendorSchedule]:
+    """Recompute and store the next review due date of vendors of one practice from the
+    current policy and the events since each one's last review that ask for one earlier
+    (``review_inputs``: e.g. a breach). The facts are read in bulk (a number of queries that
+    does not grow with the vendors), the schedules written in bulk with their history.
+    Returns the schedules by vendor id."""
+    if not vendors:
+        return {}
+    rules = rules_for([organization.pk])[organization.pk]
+    facts_by_id = vendors_facts(organization=organization, vendors=vendors)
+    existing = {
+        s.vendor_id: s for s in VendorSchedule.objects.filter(vendor_id__in=list(facts_by_id))
+    }
+    now = timezone.now()
+    rows, new, changed = {}, [], []
+    for vendor in vendors:
+        facts = facts_by_id[vendor.pk]
         due = schedule.next_review_due(facts, rules[vendor.tier])
         row = existing.get(vendor.pk)
         if row is None:
-            new.append(
-                VendorSchedule(
-                    organization_id=organization.pk,
-                    vendor=vendor,
-                    next_review_due=due,
-                    last_review_on=facts.last_review_on,
-                )
+            row = VendorSchedule(
+                organization_id=organization.pk,
+                vendor=vendor,
+                next_review_due=due,
+                last_review_on=facts.last_review_on,
             )
+            new.append(row)
         else:
             row.next_review_due, row.last_review_on, row.updated_at = due, facts.last_review_on, now
             changed.append(row)
+        rows[vendor.pk] = row
     bulk_create_with_history(new, VendorSchedule, batch_size=1000)
     bulk_update_with_history(
         changed,
@@ -160,19 +155,24 @@ def schedules_refresh(*, organization, vendors) -> None:
         ["next_review_due", "last_review_on", "updated_at"],
         batch_size=1000,
     )
+    return rows
+
+
+REFRESH_CHUNK = 1000  # vendors refreshed together after a policy change (bounds an IN list)
 
 
 def schedules_refresh_for_tier(*, organization_id: int, tier: str) -> int:
-    """After a policy change: recompute every schedule of the practice's vendors of a tier."""
-    rules = rules_for([organization_id])[organization_id][tier]
-    vendors = BusinessAssociate.objects.filter(
-        organization_id=organization_id, tier=tier
-    ).select_related("organization")
-    count = 0
-    for vendor in vendors:
-        schedule_refresh(vendor=vendor, rules=rules)
-        count += 1
-    return count
+    """After a policy change: recompute every schedule of the practice's vendors of a tier
+    (``schedules_refresh``, a thousand vendors at a time)."""
+    vendors = list(
+        BusinessAssociate.objects.filter(organization_id=organization_id, tier=tier)
+        .select_related("organization")
+        .order_by("pk")
+    )
+    for start in range(0, len(vendors), REFRESH_CHUNK):
+        chunk = vendors[start : start + REFRESH_CHUNK]
+        schedules_refresh(organization=chunk[0].organization, vendors=chunk)
+    return len(vendors)
 
 
 # --- diligence ---------------------------------------------------------------------------------

@@ -6,7 +6,8 @@
 - a concluded breach: a finding, and the next review proposed by
   ``clocks.review_proposed_by`` (the schedule takes the earlier of that and the policy's date).
 
-One query (the vendor's incidents with their notices)."""
+For any number of vendors of one practice: one query (their incidents with their notices,
+the notices' query only when there are incidents)."""
 
 from datetime import timedelta
 
@@ -18,38 +19,44 @@ from . import clocks
 from .models import VendorIncident
 
 
-def incident_review_inputs(vendor):
-    today = vendor.organization.today()
+def incident_review_inputs(organization, vendor_ids):
+    today = organization.today()
     incidents = VendorIncident.objects.filter(
-        organization_id=vendor.organization_id, vendor=vendor
+        organization_id=organization.pk, vendor_id__in=vendor_ids
     ).prefetch_related("notices")
+    found: dict[int, list[ReviewInput]] = {}
     for incident in incidents:
-        facts = incident.facts(list(incident.notices.all()))
-        url = reverse("incident_detail", args=[incident.pk])
-        report = clocks.vendor_report(facts)
-        if report is not None and report.late:
-            yield ReviewInput(
-                on=report.done_on,
-                text=f"Late breach report: “{incident.title}” reported on "
-                f"{report.done_on:%Y-%m-%d}, due {report.due:%Y-%m-%d} ({report.cite})",
-                url=url,
-            )
-        elif report is not None and report.state(today) == clocks.ClockState.OVERDUE:
-            yield ReviewInput(
-                on=report.due + timedelta(days=1),
-                text=f"No breach report: “{incident.title}” was due from the vendor by "
-                f"{report.due:%Y-%m-%d} ({report.cite})",
-                url=url,
-            )
-        proposed = clocks.review_proposed_by(facts, incident.assessed_on)
-        if proposed is not None:
-            yield ReviewInput(
-                on=incident.assessed_on,
-                text=f"Breach at the vendor: “{incident.title}”, concluded on "
-                f"{incident.assessed_on:%Y-%m-%d}",
-                url=url,
-                review_by=proposed,
-            )
+        found.setdefault(incident.vendor_id, []).extend(_inputs(incident, today))
+    return found
+
+
+def _inputs(incident, today):
+    facts = incident.facts(list(incident.notices.all()))
+    url = reverse("incident_detail", args=[incident.pk])
+    report = clocks.vendor_report(facts)
+    if report is not None and report.late:
+        yield ReviewInput(
+            on=report.done_on,
+            text=f"Late breach report: “{incident.title}” reported on "
+            f"{report.done_on:%Y-%m-%d}, due {report.due:%Y-%m-%d} ({report.cite})",
+            url=url,
+        )
+    elif report is not None and report.state(today) == clocks.ClockState.OVERDUE:
+        yield ReviewInput(
+            on=report.due + timedelta(days=1),
+            text=f"No breach report: “{incident.title}” was due from the vendor by "
+            f"{report.due:%Y-%m-%d} ({report.cite})",
+            url=url,
+        )
+    proposed = clocks.review_proposed_by(facts, incident.assessed_on)
+    if proposed is not None:
+        yield ReviewInput(
+            on=incident.assessed_on,
+            text=f"Breach at the vendor: “{incident.title}”, concluded on "
+            f"{incident.assessed_on:%Y-%m-%d}",
+            url=url,
+            review_by=proposed,
+        )
 
 
 def connect() -> None:

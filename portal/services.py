@@ -215,9 +215,16 @@ def _check_open(request: QuestionnaireRequest) -> None:
 
 
 def request_opened(*, request: QuestionnaireRequest) -> None:
-    if request.status == RequestStatus.SENT:
-        request.status = RequestStatus.OPENED
-        request.save(update_fields=["status"])
+    """The vendor opened the link: a sent request becomes opened. Under the request's lock
+    (``_lock``), as every status write: a submission or a revocation committed since the
+    request was read is not moved back to "opened"."""
+    if request.status != RequestStatus.SENT:
+        return  # the usual case once opened: no lock, no write
+    with transaction.atomic():
+        _lock(request)
+        if request.status == RequestStatus.SENT:
+            request.status = RequestStatus.OPENED
+            request.save(update_fields=["status"])
 
 
 def _clean_answers(request: QuestionnaireRequest, answers: dict) -> dict:

@@ -1,25 +1,14 @@
 """Factories of the oversight program (diligence, reviews, actions, offboarding)."""
 
-import io
 from datetime import date
 
 import factory
-from django.core.files.uploadedfile import SimpleUploadedFile
-from pypdf import PdfWriter
 
 from diligence.choices import ActionStatus, DiligenceKind, DiligenceOutcome, ReviewOutcome
 from diligence.models import DueDiligenceRecord, FollowUpAction, Offboarding, VendorReview
 from diligence.services import action_save, review_record
 
 from .factories import VendorFactory
-
-
-def pdf_upload(name="report.pdf") -> SimpleUploadedFile:
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
 
 
 class DiligenceFactory(factory.django.DjangoModelFactory):

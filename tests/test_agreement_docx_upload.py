@@ -14,9 +14,9 @@ from baas import services
 from baas.models import AgreementDocument
 from reader.choices import ReadingStatus
 from reader.models import DocumentReading
+from reader.samples import docx_bytes
 
 from .baas_factories import make_agreement
-from .reader_samples import docx_bytes
 from .test_reader_rules import baa
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,8 @@ from oversight.models import TierPolicy, rules_for
 from vendors.choices import AccessLevel, Criticality, RelationshipStatus
 from vendors.services import tier_override_set
 
-from .diligence_factories import ActionFactory, DiligenceFactory, ReviewFactory, pdf_upload
+from .baas_factories import pdf_upload
+from .diligence_factories import ActionFactory, DiligenceFactory, ReviewFactory
 from .factories import MembershipFactory, VendorFactory
 
 TODAY = date(2026, 6, 15)

@@ -26,13 +26,8 @@ from oversight.choices import AuditAction
 from oversight.models import AuditEvent
 from vendors.choices import AccessLevel, Criticality, RelationshipStatus
 
-from .diligence_factories import (
-    ActionFactory,
-    DiligenceFactory,
-    OffboardingFactory,
-    ReviewFactory,
-    pdf_upload,
-)
+from .baas_factories import pdf_upload
+from .diligence_factories import ActionFactory, DiligenceFactory, OffboardingFactory, ReviewFactory
 from .factories import MembershipFactory, VendorFactory
 
 TODAY = date(2026, 6, 15)

@@ -9,17 +9,23 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from baas import services as baa_services
 from diligence import schedule
 from diligence import services as diligence_services
-from diligence.models import Offboarding, VendorSchedule
+from diligence.choices import ReviewOutcome
+from diligence.models import Offboarding, VendorReview, VendorSchedule
+from incidents import services as incident_services
+from incidents.choices import Conclusion
 from oversight.models import rules_for
 from vendors import importing
 from vendors.models import BusinessAssociate, TierChange
 
 from .baas_factories import ALL_PRESENT, make_signed
 from .factories import VendorFactory
+from .test_incident_followups import FACTORS
+from .test_incidents import _incident
 
 pytestmark = pytest.mark.django_db
 
@@ -99,9 +105,88 @@ def test_reimport_refreshes_the_baa_status_and_starts_offboarding(cast):
     assert Offboarding.objects.filter(vendor=vendor).exists()
 
 
+def breached_vendor(cast):
+    """A vendor reviewed 30 days ago whose breach, concluded 25 days ago, brings its next
+    review forward to 5 days from today (``incidents.clocks.review_proposed_by``), well before
+    the policy's date."""
+    today = cast.practice.today()
+    vendor = VendorFactory(organization=cast.practice, name="Breached Billing", category="billing")
+    diligence_services.review_record(
+        review=VendorReview(
+            organization=cast.practice,
+            vendor=vendor,
+            reviewed_on=today - timedelta(days=30),
+            reviewer=cast.bob,
+            outcome=ReviewOutcome.CONTINUE,
+        ),
+        actor=cast.bob.user,
+    )
+    incident = _incident(cast, vendor, vendor_discovered_on=today - timedelta(days=40),
+                         vendor_notified_on=today - timedelta(days=38))  # fmt: skip
+    incident.conclusion = Conclusion.BREACH
+    incident.assessed_on = today - timedelta(days=25)
+    for name, value in FACTORS.items():
+        setattr(incident, name, value)
+    incident_services.incident_save(incident=incident, actor=cast.bob.user)
+    early = today + timedelta(days=5)
+    assert VendorSchedule.objects.get(vendor=vendor).next_review_due == early
+    return vendor, early
+
+
+def breached_row(vendor, record_count):
+    return {
+        "name": vendor.name,
+        "category": "billing",
+        "status": "active",
+        "access_level": "limited",
+        "phi_electronic": "yes",
+        "record_count": str(record_count),
+        "criticality": "medium",
+    }
+
+
+def test_reimport_keeps_the_review_a_breach_brought_forward(cast, login):
+    """Re-importing a vendor does not give it back the policy's later review date: the breach
+    found since its last review still asks for the next one within 30 days."""
+    vendor, early = breached_vendor(cast)
+    result = importing.apply(
+        cast.practice, [breached_row(vendor, 5000)], actor=cast.bob.user, source="x.csv"
+    )
+    assert result.ok and [r.outcome for r in result.rows] == ["update"]
+    stored = BusinessAssociate.objects.get(pk=vendor.pk)
+    assert stored.record_count == 5000
+    assert VendorSchedule.objects.get(vendor=vendor).next_review_due == early
+    # The date the vendor's own refresh computes, and the one its page shows.
+    assert diligence_services.schedule_refresh(vendor=stored).next_review_due == early
+    page = login(cast.bob).get(reverse("vendor_detail", args=[vendor.pk])).content.decode()
+    assert f"Next review due <strong>{early:%Y-%m-%d}</strong>" in page
+    assert "Breach at the vendor" in page
+
+
+def test_a_policy_change_keeps_the_review_a_breach_brought_forward(cast):
+    """A change of the tier's policy recomputes every vendor of the tier in bulk: the breach
+    still brings the next review forward, the other vendors follow the policy."""
+    vendor, early = breached_vendor(cast)
+    other = VendorFactory(organization=cast.practice, name="Quiet Billing", category="billing")
+    assert other.tier == vendor.tier
+    before = VendorSchedule.objects.get(vendor=other).next_review_due
+    assert (
+        diligence_services.schedules_refresh_for_tier(
+            organization_id=cast.practice.pk, tier=vendor.tier
+        )
+        == 2
+    )
+    assert VendorSchedule.objects.get(vendor=vendor).next_review_due == early
+    assert VendorSchedule.objects.get(vendor=other).next_review_due == before
+
+
 def test_import_queries_do_not_grow_with_the_rows(cast):
+    # A vendor with a breach in every import: its incidents are read for all rows at once.
+    vendor, _ = breached_vendor(cast)
+
     def measure(n, prefix):
         raw = [{**r, "name": f"{prefix} {r['name']}"} for r in rows(n)]
+        raw.append(breached_row(vendor, 1000 + n))
         with CaptureQueriesContext(connection) as ctx:
             assert importing.apply(cast.practice, raw, actor=cast.bob.user, source="x").ok
         return len(ctx.captured_queries)

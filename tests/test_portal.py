@@ -16,13 +16,13 @@ from diligence.choices import Control
 from diligence.models import ControlAnswer, DueDiligenceRecord, EvidenceFile, FollowUpAction
 from oversight.choices import AuditAction
 from oversight.models import AuditEvent
-from portal import library
+from portal import library, services
 from portal.choices import RequestStatus
 from portal.models import AccessLink, PortalFile, PracticeQuestionnaire, QuestionnaireRequest
 from vendors.choices import AccessLevel, Category, ContactRole, Criticality
 from vendors.models import VendorContact
 
-from .diligence_factories import pdf_upload
+from .baas_factories import pdf_upload
 from .factories import ContactFactory, VendorFactory
 
 
@@ -349,6 +349,31 @@ def test_answers_are_saved_as_the_vendor_goes(cast, login, ehr, django_capture_o
     assert "This link has expired: your latest answers were not saved" in late.content.decode()
     req.refresh_from_db()
     assert req.answers["mfa"]["answer"] == "partial"
+
+
+def test_opening_a_request_submitted_meanwhile_does_not_reopen_it(
+    cast, login, ehr, django_capture_on_commit_callbacks
+):
+    """The vendor's page read the request while it was "sent"; another tab submitted it before
+    the page recorded the opening: the request stays submitted, for the practice to review."""
+    req, token, _ = _send(login(cast.bob), ehr, capture=django_capture_on_commit_callbacks)
+    read_earlier = QuestionnaireRequest.objects.get(pk=req.pk)
+    assert read_earlier.status == RequestStatus.SENT
+    vendor_client = login(cast.bob).__class__()
+    data = _all_answers(req)
+    data.update(
+        action="submit",
+        breach_confirmed="yes",
+        submitted_by_name="Sam Security",
+        submitted_by_title="CISO",
+    )
+    assert vendor_client.post(f"/portal/{token}/", data).status_code == 302
+    services.request_opened(request=read_earlier)
+    req.refresh_from_db()
+    assert req.status == RequestStatus.SUBMITTED
+    assert read_earlier.status == RequestStatus.SUBMITTED
+    page = login(cast.bob).get(reverse("portal_request_detail", args=[req.pk])).content.decode()
+    assert "Sam Security, CISO" in page
 
 
 def test_a_due_date_beyond_a_year_is_refused(cast, login, ehr):

@@ -4,7 +4,8 @@ excerpts, accepts them all, and sees the terms and findings follow (issue 14).""
 import pytest
 from django.core.management import call_command
 
-from .reader_samples import text_pdf
+from reader.samples import text_pdf
+
 from .test_browser import sign_in
 from .test_reader_rules import baa
 
@@ -57,7 +58,7 @@ def test_upload_read_accept_and_the_findings_follow(page, live_server, demo, tmp
 def test_a_word_baa_is_read_and_a_proposal_edited_before_it_is_accepted(
     page, live_server, demo, tmp_path
 ):
-    from .reader_samples import docx_bytes
+    from reader.samples import docx_bytes
 
     sign_in(page, live_server, "manager@riverside.example")
     page.goto(f"{live_server.url}/vendors/?baa=gap")

@@ -11,8 +11,8 @@ from pypdf import PdfWriter
 
 from reader.extract import ExtractionError, extract
 from reader.rules import read
+from reader.samples import docx_bytes, noise_pdf, scanned_pdf, text_pdf
 
-from .reader_samples import docx_bytes, noise_pdf, scanned_pdf, text_pdf
 from .test_reader_rules import baa
 
 NOTICE = (

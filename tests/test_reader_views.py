@@ -12,9 +12,9 @@ from baas.choices import CapKind, DayKind, Indemnification, ProvisionState
 from baas.models import BusinessAssociateAgreement
 from reader.choices import ProposalStatus, ReadingStatus
 from reader.models import DocumentReading, Proposal
+from reader.samples import noise_pdf, text_pdf
 
 from .baas_factories import make_agreement
-from .reader_samples import noise_pdf, text_pdf
 from .test_reader_rules import baa
 
 TERMS = (

@@ -619,7 +619,7 @@ def main() -> None:
         text, label = compose(index, spec, rng)
         name = f"{index:02d}-{PARTIES[spec['parties']][3].split()[0].lower()}"
         if index in PDF or index in SCANNED:
-            from tests.reader_samples import scanned_pdf, text_pdf
+            from reader.samples import scanned_pdf, text_pdf
 
             pdf = text_pdf(text)
             if index in SCANNED:
@@ -627,7 +627,7 @@ def main() -> None:
                 label["notes"] = (label["notes"] + "; scanned image-only PDF").lstrip("; ")
             (HERE / f"{name}.pdf").write_bytes(pdf)
         elif index in DOCX:
-            from tests.reader_samples import docx_bytes
+            from reader.samples import docx_bytes
 
             (HERE / f"{name}.docx").write_bytes(docx_bytes(text))
         else:

@@ -6,19 +6,15 @@ speed goals state them (under 3 s for 20 text pages, under 60 s for 10 scanned p
 
 The agreement text (default: the first labelled text of tests/reader_corpus) is laid out by
 WeasyPrint and repeated to the page count; the scan is that PDF rasterised (pdftoppm, grey),
-with speckle noise and a slight blur, saved by Pillow as image-only pages. Each document is read
+with speckle noise and a slight blur, saved by Pillow as image-only pages (the builders of
+``reader.samples``, shared with the tests). Each document is read
 end to end (``extract`` + ``rules.read``), as the Celery task does. The machine's load average
 is printed beside the figures: the machine is shared.
 """
 
-import html
-import io
 import os
-import random
 import resource
 import shutil
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,46 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reader import rules
 from reader.extract import extract
-
-
-def text_pdf(text: str, pages: int) -> bytes:
-    from pypdf import PdfReader, PdfWriter
-    from weasyprint import HTML
-
-    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
-    body = f"<html><body style='font: 11pt serif'>{paragraphs}</body></html>"
-    one = PdfReader(io.BytesIO(HTML(string=body).write_pdf()))
-    writer = PdfWriter()
-    while len(writer.pages) < pages:
-        for page in one.pages:
-            if len(writer.pages) < pages:
-                writer.add_page(page)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def scanned_pdf(pdf: bytes, *, dpi: int, noise: float = 0.004, seed: int = 7) -> bytes:
-    from PIL import Image, ImageFilter
-
-    rng = random.Random(seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "in.pdf"
-        src.write_bytes(pdf)
-        subprocess.run(
-            ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(src), f"{tmp}/p"], check=True
-        )
-        images = []
-        for path in sorted(Path(tmp).glob("p-*.png")):
-            im = Image.open(path).convert("L").filter(ImageFilter.GaussianBlur(0.4))
-            px = im.load()
-            w, h = im.size
-            for _ in range(int(w * h * noise)):
-                px[rng.randrange(w), rng.randrange(h)] = rng.choice((0, 255))
-            images.append(im)
-    out = io.BytesIO()
-    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
-    return out.getvalue()
+from reader.samples import scanned_pdf, text_pdf_pages
 
 
 def cpu_seconds() -> float:
@@ -100,8 +57,10 @@ class Command(BaseCommand):
         if not (shutil.which("pdftoppm") and shutil.which("tesseract")):
             raise CommandError("pdftoppm and tesseract are needed for the scanned document.")
         self.stdout.write(f"source {source}; cpus {os.cpu_count()}; load {os.getloadavg()}")
-        long_pdf = text_pdf(text, options["text_pages"])
-        scan = scanned_pdf(text_pdf(text, options["scan_pages"]), dpi=options["scan_dpi"])
+        long_pdf = text_pdf_pages(text, options["text_pages"])
+        scan = scanned_pdf(
+            text_pdf_pages(text, options["scan_pages"]), dpi=options["scan_dpi"], noise=0.004
+        )
         for name, data, goal in (
             (f"{options['text_pages']}-page text PDF", long_pdf, 3.0),
             (f"{options['scan_pages']}-page scanned PDF", scan, 60.0),

@@ -1,5 +1,8 @@
-"""Build agreement files for the reader's tests: a text PDF (WeasyPrint), a DOCX (python-docx),
-an image-only "scanned" PDF (rendered, rasterised with pdftoppm, noise added, saved by Pillow)."""
+"""Sample agreement files built from plain text, for the reader's tests, its labelled corpus
+(``tests/reader_corpus/make_corpus.py``) and ``bench_baa_reader``: a text PDF (WeasyPrint), a
+DOCX (python-docx), an image-only "scanned" PDF (rendered, rasterised with pdftoppm, noise
+added, saved by Pillow), a page of pure noise. Nothing here runs in a request; the heavy
+libraries are imported when a builder is called."""
 
 import html
 import io
@@ -9,11 +12,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import docx
-from PIL import Image, ImageFilter
-
 
 def text_pdf(text: str, *, pages_of: int = 1) -> bytes:
+    """The text laid out as a PDF, ``pages_of`` times over (each copy starts a page)."""
     from weasyprint import HTML
 
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
@@ -24,7 +25,24 @@ def text_pdf(text: str, *, pages_of: int = 1) -> bytes:
     return HTML(string=page).write_pdf()
 
 
+def text_pdf_pages(text: str, pages: int) -> bytes:
+    """``text_pdf`` of the text once, its pages repeated to exactly ``pages`` pages."""
+    from pypdf import PdfReader, PdfWriter
+
+    one = PdfReader(io.BytesIO(text_pdf(text)))
+    writer = PdfWriter()
+    while len(writer.pages) < pages:
+        for page in one.pages:
+            if len(writer.pages) < pages:
+                writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def docx_bytes(text: str) -> bytes:
+    import docx
+
     document = docx.Document()
     for line in text.split("\n"):
         if line.strip():
@@ -36,6 +54,8 @@ def docx_bytes(text: str) -> bytes:
 
 def scanned_pdf(pdf: bytes, *, dpi: int = 150, noise: float = 0.01, seed: int = 7) -> bytes:
     """Rasterise each page, add speckle noise and a slight blur, and keep only the images."""
+    from PIL import Image, ImageFilter
+
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.pdf"
@@ -59,6 +79,8 @@ def scanned_pdf(pdf: bytes, *, dpi: int = 150, noise: float = 0.01, seed: int = 
 
 def noise_pdf() -> bytes:
     """An image-only page of pure noise: OCR finds no words in it."""
+    from PIL import Image
+
     rng = random.Random(3)
     im = Image.new("L", (800, 1000), 255)
     px = im.load()
