@@ -16,10 +16,11 @@ builds the ``DueItem`` of given keys with the provider's own Python rule. Counts
 ``oversight.due.queue`` orders (most overdue first...) with ``LIMIT``/``OFFSET``, and only its
 rows are built. ``tests/test_queue_sql.py`` checks the SQL against ``due.queue(due.collect())``.
 
-The SQL's answers are kept in the cache under the practice's data token (registered by
-``reminders``: ``reminders.freshness.token``, which changes with every committed write to the
-practice's rows) and the query itself (the day, the rules, the filters are in it), read before
-the query: a write committed later changes the token, so a kept answer is never stale.
+The answers (the counts; a page's rows, built) are kept in the cache under the practice's data
+token (registered by ``reminders``: ``reminders.freshness.token``, which changes with every
+committed write to the practice's rows) and the question (the day, the rules, the filters, the
+page), read before computing: a write committed later changes the token, so a kept answer is
+never stale, and a view without a write in between neither queries nor builds a row.
 
 A provider without a source (the breach-notice clocks, whose rows are bounded by open
 incidents) is listed from its items in Python (``problems`` applied), merged with the SQL rows:
@@ -30,7 +31,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import islice
 
 from django.core.cache import cache
@@ -78,16 +79,14 @@ def register(source: Source) -> None:
 # (nothing may be kept); registered by a higher app (``reminders.freshness.token``).
 _data_token: Callable | None = None
 KEEP_SECONDS = 60 * 60 * 24
+# Part of the keys of ``Queue.kept``: bump it when a kept answer (``Counts``, ``DueItem``)
+# changes shape or a definition it comes from changes.
+KEEP_FORMAT = 1
 
 
 def register_data_token(token: Callable) -> None:
     global _data_token
     _data_token = token
-
-
-def _fetch(org_id: int, sql: str, params: list) -> list[tuple]:
-    """The rows of ``sql``; kept in the cache under the practice's data token and the query."""
-    return kept_rows(_data_token(org_id) if _data_token else None, sql, params)
 
 
 def kept_rows(token: str | None, sql: str, params: list) -> list[tuple]:
@@ -236,7 +235,10 @@ class Counts:
 class Queue:
     """``oversight.due.queue`` of one practice on one day with these filters (a membership id
     or ``"none"`` for ``owner``), in SQL: ``counts()`` in one query, ``page()`` in one query
-    plus one per kind shown. The union of the sources is compiled once for both."""
+    plus one per kind shown. The union of the sources is compiled once for both.
+
+    Both answers are kept whole in the cache (``kept``): a view without a write in between
+    reads the practice's data token and the cache, and neither queries nor builds a row."""
 
     def __init__(
         self,
@@ -249,20 +251,49 @@ class Queue:
         overdue_only: bool = False,
     ):
         self.org_id, self.today, self.rules = org_id, today, rules
-        self.python = _python_rows(org_id, today, rules, kind, owner, overdue_only)
-        practice_rules = tuple(sorted(rules[org_id].items()))
+        self.filters = (kind, owner, overdue_only)
+        self.practice_rules = tuple(sorted(rules[org_id].items()))
         # the sources of the registered providers
         active = tuple(s for s in _sources if any(s.covers is p for p in due._providers))
         self.sources, self.union = _compiled(
-            active, org_id, today, practice_rules, kind, owner, overdue_only
+            active, org_id, today, self.practice_rules, kind, owner, overdue_only
         )
 
+    @cached_property
+    def python(self) -> list[DueItem]:
+        """The rows of the providers without a source (run when first needed)."""
+        return _python_rows(self.org_id, self.today, self.rules, *self.filters)
+
+    @cached_property
+    def token(self) -> str | None:
+        """The practice's data token, read once, before anything is computed."""
+        return _data_token(self.org_id) if _data_token else None
+
+    def kept(self, what: tuple, compute: Callable):
+        """``compute()``, kept in the cache under the practice's data token (read before it
+        runs: a write committed later changes the token) and everything the answer depends on:
+        the day, the tier policy, the filters and ``what`` (the question). ``KEEP_FORMAT``:
+        bumped when the kept answers change shape or definition."""
+        token = self.token
+        if token is None:
+            return compute()
+        question = (KEEP_FORMAT, what, self.today, self.practice_rules, self.filters)
+        digest = hashlib.sha256(repr(question).encode()).hexdigest()
+        key = f"queue.answer:{token}:{digest}"
+        found = cache.get(key)
+        if found is None:
+            found = compute()
+            cache.set(key, found, KEEP_SECONDS)
+        return found
+
     def counts(self) -> Counts:
+        return self.kept(("counts",), self._counts)
+
+    def _counts(self) -> Counts:
         by_kind: dict = {}
         if self.union:
             union, params = self.union
-            found = _fetch(
-                self.org_id,
+            found = _run(
                 "SELECT q_kind, COUNT(*), COUNT(*) FILTER (WHERE q_overdue) "
                 f"FROM ({union}) AS u GROUP BY q_kind",
                 list(params),
@@ -274,13 +305,15 @@ class Queue:
         return Counts(by_kind)
 
     def page(self, offset: int, limit: int) -> list[DueItem]:
-        """Rows ``offset`` to ``offset + limit``, in the queue's order."""
+        """Rows ``offset`` to ``offset + limit``, in the queue's order, built (kept whole)."""
+        return self.kept(("page", offset, limit), lambda: self._page(offset, limit))
+
+    def _page(self, offset: int, limit: int) -> list[DueItem]:
         wanted = offset + limit
         keyed = []  # (sort key, kind, key)
         if self.union:
             union, params = self.union
-            found = _fetch(
-                self.org_id,
+            found = _run(
                 f"SELECT q_kind, q_key, q_due, q_overdue, q_rank, q_vendor FROM ({union}) "
                 f"AS u ORDER BY {ORDER} LIMIT %s",
                 [*params, wanted],
