@@ -65,6 +65,7 @@ def review_candidates(org_ids, horizon: date):
         next_review_due__lte=horizon,
         vendor__status__in=schedule.ENGAGED,
         vendor__archived_at__isnull=True,
+        vendor__organization_id__in=org_ids,  # the join reads these practices' vendors only
     )
 
 
@@ -118,6 +119,7 @@ def evidence_candidates(org_ids, today: date, rules):
             vendor__status__in=schedule.ENGAGED,
             vendor__needs_baa=True,
             vendor__archived_at__isnull=True,
+            vendor__organization_id__in=org_ids,
         )
         .filter(
             Q(valid_until__lte=horizon)
@@ -182,6 +184,7 @@ def action_candidates(org_ids, horizon: date):
         status=ActionStatus.OPEN,
         due_on__lte=horizon,
         vendor__archived_at__isnull=True,
+        vendor__organization_id__in=org_ids,
     )
 
 
@@ -219,6 +222,7 @@ def _open_offboardings(org_ids, cutoff: date):
         closed_on__isnull=True,
         vendor__status__in=schedule.OFFBOARDING,
         vendor__archived_at__isnull=True,
+        vendor__organization_id__in=org_ids,
     ).filter(Q(ended_on__lte=cutoff) | Q(ended_on__isnull=True, started_on__lte=cutoff))
 
 

@@ -205,7 +205,8 @@ def _compiled(
 def _union(querysets) -> tuple[str, list]:
     parts, params = [], []
     for source, qs in querysets:
-        inner, inner_params = qs.values(*COLUMNS).query.sql_with_params()
+        # no ORDER BY of the model (a sort of every row of each source, for nothing)
+        inner, inner_params = qs.order_by().values(*COLUMNS).query.sql_with_params()
         parts.append(
             f"SELECT %s AS q_kind, {', '.join(f'q.{c}' for c in COLUMNS)} FROM ({inner}) AS q"
         )
