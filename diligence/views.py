@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import capfirst, pluralize
 from django.urls import reverse
@@ -421,9 +420,7 @@ def work_queue(request):
     }
     rules = rules_for([practice.id])
     listed = queue.Queue(practice.id, today, rules, **selection)
-    counts = listed.counts()
-    page = Paginator(range(counts.total), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    items = listed.page(page.start_index() - 1 if counts.total else 0, QUEUE_PAGE_SIZE)
+    counts, page, items = listed.paginated(request.GET.get("page"), QUEUE_PAGE_SIZE)
     vendor_url = url_pattern("vendor_detail")
     rows = [_queue_row(item, today, owners, vendor_url) for item in items]
     query = request.GET.copy()

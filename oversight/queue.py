@@ -35,6 +35,7 @@ from functools import cached_property, lru_cache
 from itertools import islice
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
     Case,
@@ -236,7 +237,8 @@ class Counts:
 class Queue:
     """``oversight.due.queue`` of one practice on one day with these filters (a membership id
     or ``"none"`` for ``owner``), in SQL: ``counts()`` in one query, ``page()`` in one query
-    plus one per kind shown. The union of the sources is compiled once for both.
+    plus one per builder, ``paginated()`` both from one query plus one per builder. The union of
+    the sources is compiled once for all.
 
     Both answers are kept whole in the cache (``kept``): a view without a write in between
     reads the practice's data token and the cache, and neither queries nor builds a row."""
@@ -275,23 +277,27 @@ class Queue:
         runs: a write committed later changes the token) and everything the answer depends on:
         the day, the tier policy, the filters and ``what`` (the question). ``KEEP_FORMAT``:
         bumped when the kept answers change shape or definition."""
-        token = self.token
-        if token is None:
+        if self.token is None:
             return compute()
-        question = (KEEP_FORMAT, what, self.today, self.practice_rules, self.filters)
-        digest = hashlib.sha256(repr(question).encode()).hexdigest()
-        key = f"queue.answer:{token}:{digest}"
-        found = cache.get(key)
+        found = cache.get(self._key(what))
         if found is None:
             found = compute()
-            cache.set(key, found, KEEP_SECONDS)
+            self.keep(what, found)
         return found
+
+    def keep(self, what: tuple, answer) -> None:
+        cache.set(self._key(what), answer, KEEP_SECONDS)
+
+    def _key(self, what: tuple) -> str:
+        question = (KEEP_FORMAT, what, self.today, self.practice_rules, self.filters)
+        digest = hashlib.sha256(repr(question).encode()).hexdigest()
+        return f"queue.answer:{self.token}:{digest}"
 
     def counts(self) -> Counts:
         return self.kept(("counts",), self._counts)
 
     def _counts(self) -> Counts:
-        by_kind: dict = {}
+        found = []
         if self.union:
             union, params = self.union
             found = _run(
@@ -299,7 +305,11 @@ class Queue:
                 f"FROM ({union}) AS u GROUP BY q_kind",
                 list(params),
             )
-            by_kind = {k: (n, o) for k, n, o in found}
+        return self._with_python_counts(found)
+
+    def _with_python_counts(self, found) -> Counts:
+        """The counts of the SQL rows ``(kind, rows, overdue rows)`` and of the Python rows."""
+        by_kind = {k: (n, o) for k, n, o in found}
         for item in self.python:
             n, o = by_kind.get(str(item.kind), (0, 0))
             by_kind[str(item.kind)] = (n + 1, o + is_overdue(item, self.today))
@@ -310,17 +320,22 @@ class Queue:
         return self.kept(("page", offset, limit), lambda: self._page(offset, limit))
 
     def _page(self, offset: int, limit: int) -> list[DueItem]:
-        wanted = offset + limit
-        keyed = []  # (sort key, kind, key)
+        found = []
         if self.union:
             union, params = self.union
             found = _run(
                 f"SELECT q_kind, q_key, q_due, q_overdue, q_rank, q_vendor FROM ({union}) "
                 f"AS u ORDER BY {ORDER} LIMIT %s",
-                [*params, wanted],
+                [*params, offset + limit],
             )
-            for k, key, due_on, overdue, rank, name in found:
-                keyed.append(((not overdue, due_on, rank, name.encode(), key), k, key))
+        return self._built_page(found, offset, limit)
+
+    def _built_page(self, found, offset: int, limit: int) -> list[DueItem]:
+        """Rows ``offset`` to ``offset + limit`` of the SQL rows ``found`` (the first
+        ``offset + limit`` at least, in the queue's order) merged with the Python rows, built."""
+        keyed = []  # (sort key, kind, key)
+        for k, key, due_on, overdue, rank, name in found:
+            keyed.append(((not overdue, due_on, rank, name.encode(), key), k, key))
         built = {}
         for item in self.python:
             keyed.append(
@@ -328,9 +343,44 @@ class Queue:
             )
             built[(str(item.kind), item.key)] = item
         keyed.sort(key=lambda k: k[0])
-        shown = [(k, key) for _, k, key in islice(keyed, offset, wanted)]
+        shown = [(k, key) for _, k, key in islice(keyed, offset, offset + limit)]
         built.update(self.build([row for row in shown if row not in built]))
         return [built[row] for row in shown if row in built]
+
+    def paginated(self, number, per_page: int) -> tuple:
+        """``(counts, page, rows)``: the counts, ``Paginator(range(total), per_page)
+        .get_page(number)`` (Django's paginator: an unknown page number shows the first page,
+        one out of range the last) and that page's rows, built, from one reading of the union
+        (the work queue's page: its counts and its rows in one query, not two; a page past
+        the one asked for costs one more). Kept whole; the counts also under ``counts()``'s
+        key (the dashboard's figures)."""
+
+        def compute():
+            asked = _asked_offset(number, per_page)
+            counted, rows = [], []
+            if self.union:
+                union, params = self.union
+                columns = "q_kind, q_key, q_due, q_overdue, q_rank, q_vendor"
+                found = _run(
+                    f"WITH u AS ({union}) "
+                    "SELECT q_kind, NULL, NULL, NULL, NULL, NULL, COUNT(*), "
+                    "COUNT(*) FILTER (WHERE q_overdue) FROM u GROUP BY q_kind "
+                    f"UNION ALL (SELECT {columns}, NULL, NULL FROM u ORDER BY {ORDER} LIMIT %s)",
+                    [*params, asked + per_page],
+                )
+                counted = [(row[0], row[6], row[7]) for row in found if row[1] is None]
+                rows = [row[:6] for row in found if row[1] is not None]
+            counts = self._with_python_counts(counted)
+            if self.token is not None:
+                self.keep(("counts",), counts)
+            page = Paginator(range(counts.total), per_page).get_page(number)
+            shown_at = page.start_index() - 1 if counts.total else 0
+            if shown_at > asked and len(rows) == asked + per_page:  # past the rows read
+                return counts, page.number, self._page(shown_at, per_page)
+            return counts, page.number, self._built_page(rows, shown_at, per_page)
+
+        counts, shown, items = self.kept(("paginated", str(number), per_page), compute)
+        return counts, Paginator(range(counts.total), per_page).page(shown), items
 
     def build(self, rows) -> dict:
         """``{(kind, key): DueItem}`` of the SQL sources' rows ``(kind, key)``, through the
@@ -349,6 +399,14 @@ class Queue:
                 if (str(item.kind), item.key) in wanted:  # a builder may give more
                     built[(str(item.kind), item.key)] = item
         return built
+
+
+def _asked_offset(number, per_page: int) -> int:
+    """The offset of page ``number`` (a query-string value) if it is one; else 0."""
+    try:
+        return (max(int(number), 1) - 1) * per_page
+    except (TypeError, ValueError):
+        return 0
 
 
 def _sort_key(item: DueItem, today: date, vendor_key) -> tuple:
