@@ -10,7 +10,7 @@
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max, Q
+from django.db.models import F, FilteredRelation, Max, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -120,13 +120,16 @@ def baa_panel(request, vendor) -> dict:
 
 def with_coverage_end(vendors):
     """Annotate vendors with the end of their last signed BAA (``last_expiry``,
-    ``last_termination``), the inputs of ``vendors.baa_status.gap_since``. One query."""
-    was_signed = Q(agreements__signed_on__isnull=False)
-    return vendors.annotate(
-        last_expiry=Max(
-            "agreements__expires_on", filter=was_signed & Q(agreements__terminated_on__isnull=True)
-        ),
-        last_termination=Max("agreements__terminated_on", filter=was_signed),
+    ``last_termination``), the inputs of ``vendors.baa_status.gap_since``. One query. The
+    join names the vendor's practice, so that the database reads that practice's agreements
+    only, not every practice's."""
+    own = FilteredRelation(
+        "agreements", condition=Q(agreements__organization_id=F("organization_id"))
+    )
+    was_signed = Q(own__signed_on__isnull=False)
+    return vendors.annotate(own=own).annotate(
+        last_expiry=Max("own__expires_on", filter=was_signed & Q(own__terminated_on__isnull=True)),
+        last_termination=Max("own__terminated_on", filter=was_signed),
     )
 
 
@@ -240,6 +243,7 @@ def signed_candidates(org_ids, today: date, horizon: date):
         status=AgreementStatus.SIGNED,
         expires_on__isnull=False,
         vendor__archived_at__isnull=True,
+        vendor__organization_id__in=org_ids,  # the join reads these practices' vendors only
     ).filter(Q(expires_on__lte=horizon) | Q(auto_renews=True, expires_on__gte=today))
 
 

@@ -15,7 +15,8 @@ practice's rows) and its local date, read *before* computing: a write committed 
 moved the version on, so an entry can never be stale, and a page view without a write in
 between costs one small query. On a miss, the inventory, agreement and action figures are
 counted in SQL, one aggregate query per list over the practice's rows (each figure a
-``COUNT ... FILTER (WHERE id IN (<the list's query>))``); the work-queue figures are the
+``COUNT ... FILTER (WHERE <the list's query's condition>)``, or ``WHERE id IN (<the list's
+query>)`` for a list that joins another table); the work-queue figures are the
 work queue's own counts (``oversight.queue.counts``: one ``GROUP BY`` query).
 """
 
@@ -136,6 +137,21 @@ QUEUE_FIGURES = {
 _compiled: dict = {}
 
 
+def _rows_of(model, qs):
+    """The condition that picks ``qs``'s rows out of the practice's rows of ``model``: its own
+    WHERE clause when it reads the model's table alone (one pass over the practice's rows for
+    every figure: a subquery per figure read them once per figure), else ``pk IN (qs)``."""
+    query = qs.query
+    used = [alias for alias, n in query.alias_refcount.items() if n]
+    if (
+        qs.model is model
+        and used == [model._meta.db_table]
+        and not (query.distinct or query.group_by or query.combinator or query.is_sliced)
+    ):
+        return query.where
+    return Q(pk__in=qs.values("pk"))
+
+
 def _counts(model, key: tuple, querysets) -> dict[str, int]:
     """Each queryset's row count, in one query over the practice's rows of ``model`` (``key[0]``
     is the practice: every list is scoped to it, so no other practice's row can be counted).
@@ -143,9 +159,7 @@ def _counts(model, key: tuple, querysets) -> dict[str, int]:
     SQL depends on)."""
     cache_key = (model._meta.label, *key)
     if cache_key not in _compiled:
-        counts = {
-            name: Count("pk", filter=Q(pk__in=qs.values("pk"))) for name, qs in querysets().items()
-        }
+        counts = {name: Count("pk", filter=_rows_of(model, qs)) for name, qs in querysets().items()}
         grouped = (
             model.objects.filter(organization_id=key[0])
             .order_by()
@@ -233,6 +247,7 @@ def compute(practice: Organization, today: date) -> Posture:
         BusinessAssociateAgreement.objects.filter(
             organization=practice, status="signed", expires_on__gte=months[0], expires_on__lt=end
         )
+        .order_by()  # no join of the vendors for the model's ordering
         .annotate(month=TruncMonth("expires_on"))
         .values("month")
         .annotate(n=Count("id"))
@@ -242,6 +257,7 @@ def compute(practice: Organization, today: date) -> Posture:
         VendorSchedule.objects.filter(
             organization=practice,
             vendor__archived_at__isnull=True,
+            vendor__organization=practice,  # the join reads the practice's vendors only
             next_review_due__gte=months[0],
             next_review_due__lt=end,
         )

@@ -36,7 +36,7 @@ def _soon(org_ids, rules) -> int:
 VENDOR = ("organization_id", "vendor_id", "vendor__name", "vendor__tier", "vendor__owner_id")
 
 
-def _url(name: str) -> str:
+def url_pattern(name: str) -> str:
     """``reverse(name, args=[pk])`` as a ``str.format`` pattern."""
     marker = 987654321
     return reverse(name, args=[marker]).replace(str(marker), "{}")
@@ -65,6 +65,7 @@ def review_candidates(org_ids, horizon: date):
         next_review_due__lte=horizon,
         vendor__status__in=schedule.REVIEWED_STATUSES,
         vendor__archived_at__isnull=True,
+        vendor__organization_id__in=org_ids,  # the join reads these practices' vendors only
     )
 
 
@@ -74,7 +75,7 @@ def review_items(org_ids, today: date, rules, *, only=None):
     if only is not None:
         rows = rows.filter(vendor_id__in=only)
     rows = rows.values(*VENDOR, "next_review_due")
-    review_url = _url("review_create")
+    review_url = url_pattern("review_create")
     for row in rows:
         tier_rules = rules[row["organization_id"]][row["vendor__tier"]]
         state = schedule.state(row["next_review_due"], today, tier_rules)
@@ -118,6 +119,7 @@ def evidence_candidates(org_ids, today: date, rules):
             vendor__status__in=schedule.REVIEWED_STATUSES,
             vendor__needs_baa=True,
             vendor__archived_at__isnull=True,
+            vendor__organization_id__in=org_ids,
         )
         .filter(
             Q(valid_until__lte=horizon)
@@ -136,7 +138,7 @@ def evidence_items(org_ids, today: date, rules, *, only=None):
         .filter(**({} if only is None else {"id__in": only}))
         .values(*VENDOR, "id", "kind", "performed_on", "valid_until", "period_end", "bridge_until")
     )
-    create_url = _url("diligence_create")
+    create_url = url_pattern("diligence_create")
     labels = {kind: str(label).split(" (")[0] for kind, label in DiligenceKind.choices}
     for record in rows:
         tier_rules = rules[record["organization_id"]][record["vendor__tier"]]
@@ -182,6 +184,7 @@ def action_candidates(org_ids, horizon: date):
         status=ActionStatus.OPEN,
         due_on__lte=horizon,
         vendor__archived_at__isnull=True,
+        vendor__organization_id__in=org_ids,
     )
 
 
@@ -190,7 +193,7 @@ def action_items(org_ids, today: date, rules, *, only=None):
     rows = rows.filter(**({} if only is None else {"id__in": only})).values(
         *VENDOR, "id", "due_on", "owner_id", "description"
     )
-    edit_url = _url("action_edit")
+    edit_url = url_pattern("action_edit")
     for action in rows:
         tier_rules = rules[action["organization_id"]][action["vendor__tier"]]
         state = schedule.state(action["due_on"], today, tier_rules)
@@ -219,6 +222,7 @@ def _open_offboardings(org_ids, cutoff: date):
         closed_on__isnull=True,
         vendor__status__in=schedule.OFFBOARDING,
         vendor__archived_at__isnull=True,
+        vendor__organization_id__in=org_ids,
     ).filter(Q(ended_on__lte=cutoff) | Q(ended_on__isnull=True, started_on__lte=cutoff))
 
 
@@ -231,7 +235,7 @@ def access_items(org_ids, today: date, rules, *, only=None):
         .filter(**({} if only is None else {"id__in": only}))
         .values(*VENDOR, "id", "started_on", "ended_on")
     )
-    offboarding_url = _url("offboarding_edit")
+    offboarding_url = url_pattern("offboarding_edit")
     for offboarding in rows:
         tier_rules = rules[offboarding["organization_id"]][offboarding["vendor__tier"]]
         due = schedule.access_revocation_due(offboarding["started_on"], offboarding["ended_on"])
@@ -270,7 +274,7 @@ def certificate_items(org_ids, today: date, rules, *, only=None):
         .filter(**({} if only is None else {"id__in": only}))
         .values(*VENDOR, "id", "ended_on", "started_on")
     )
-    offboarding_url = _url("offboarding_edit")
+    offboarding_url = url_pattern("offboarding_edit")
     for offboarding in rows:
         tier_rules = rules[offboarding["organization_id"]][offboarding["vendor__tier"]]
         # Offboarding.base_date: the end of the service, else the start of the offboarding.
@@ -308,7 +312,7 @@ def calendar_dates(org_ids, today: date, until: date):
     """Every next review and open follow-up action due from today to ``until``, for the
     calendar feed. Two queries, on the same indexed dates as the providers above."""
     org_ids = list(org_ids)
-    review_url, action_url = _url("review_create"), _url("action_edit")
+    review_url, action_url = url_pattern("review_create"), url_pattern("action_edit")
     for row in VendorSchedule.objects.filter(
         organization_id__in=org_ids,
         next_review_due__gte=today,

@@ -16,10 +16,11 @@ builds the ``DueItem`` of given keys with the provider's own Python rule. Counts
 ``oversight.due.queue`` orders (most overdue first...) with ``LIMIT``/``OFFSET``, and only its
 rows are built. ``tests/test_queue_sql.py`` checks the SQL against ``due.queue(due.collect())``.
 
-The SQL's answers are kept in the cache under the practice's data token (registered by
-``reminders``: ``reminders.freshness.token``, which changes with every committed write to the
-practice's rows) and the query itself (the day, the rules, the filters are in it), read before
-the query: a write committed later changes the token, so a kept answer is never stale.
+The answers (the counts; a page's rows, built) are kept in the cache under the practice's data
+token (registered by ``reminders``: ``reminders.freshness.token``, which changes with every
+committed write to the practice's rows) and the question (the day, the rules, the filters, the
+page), read before computing: a write committed later changes the token, so a kept answer is
+never stale, and a view without a write in between neither queries nor builds a row.
 
 A provider without a source (the breach-notice clocks, whose rows are bounded by open
 incidents) is listed from its items in Python (``problems`` applied), merged with the SQL rows:
@@ -30,10 +31,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import islice
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
     Case,
@@ -78,16 +80,14 @@ def register(source: Source) -> None:
 # (nothing may be kept); registered by a higher app (``reminders.freshness.token``).
 _data_token: Callable | None = None
 KEEP_SECONDS = 60 * 60 * 24
+# Part of the keys of ``Queue.kept``: bump it when a kept answer (``Counts``, ``DueItem``)
+# changes shape or a definition it comes from changes.
+KEEP_FORMAT = 1
 
 
 def register_data_token(token: Callable) -> None:
     global _data_token
     _data_token = token
-
-
-def _fetch(org_id: int, sql: str, params: list) -> list[tuple]:
-    """The rows of ``sql``; kept in the cache under the practice's data token and the query."""
-    return kept_rows(_data_token(org_id) if _data_token else None, sql, params)
 
 
 def kept_rows(token: str | None, sql: str, params: list) -> list[tuple]:
@@ -206,7 +206,8 @@ def _compiled(
 def _union(querysets) -> tuple[str, list]:
     parts, params = [], []
     for source, qs in querysets:
-        inner, inner_params = qs.values(*COLUMNS).query.sql_with_params()
+        # no ORDER BY of the model (a sort of every row of each source, for nothing)
+        inner, inner_params = qs.order_by().values(*COLUMNS).query.sql_with_params()
         parts.append(
             f"SELECT %s AS q_kind, {', '.join(f'q.{c}' for c in COLUMNS)} FROM ({inner}) AS q"
         )
@@ -236,7 +237,11 @@ class Counts:
 class Queue:
     """``oversight.due.queue`` of one practice on one day with these filters (a membership id
     or ``"none"`` for ``owner``), in SQL: ``counts()`` in one query, ``page()`` in one query
-    plus one per kind shown. The union of the sources is compiled once for both."""
+    plus one per builder, ``paginated()`` both from one query plus one per builder. The union of
+    the sources is compiled once for all.
+
+    Both answers are kept whole in the cache (``kept``): a view without a write in between
+    reads the practice's data token and the cache, and neither queries nor builds a row."""
 
     def __init__(
         self,
@@ -249,44 +254,88 @@ class Queue:
         overdue_only: bool = False,
     ):
         self.org_id, self.today, self.rules = org_id, today, rules
-        self.python = _python_rows(org_id, today, rules, kind, owner, overdue_only)
-        practice_rules = tuple(sorted(rules[org_id].items()))
+        self.filters = (kind, owner, overdue_only)
+        self.practice_rules = tuple(sorted(rules[org_id].items()))
         # the sources of the registered providers
         active = tuple(s for s in _sources if any(s.covers is p for p in due._providers))
         self.sources, self.union = _compiled(
-            active, org_id, today, practice_rules, kind, owner, overdue_only
+            active, org_id, today, self.practice_rules, kind, owner, overdue_only
         )
 
+    @cached_property
+    def python(self) -> list[DueItem]:
+        """The rows of the providers without a source (run when first needed)."""
+        return _python_rows(self.org_id, self.today, self.rules, *self.filters)
+
+    @cached_property
+    def token(self) -> str | None:
+        """The practice's data token, read once, before anything is computed."""
+        return _data_token(self.org_id) if _data_token else None
+
+    def kept(self, what: tuple, compute: Callable):
+        """``compute()``, kept in the cache under the practice's data token (read before it
+        runs: a write committed later changes the token) and everything the answer depends on:
+        the day, the tier policy, the filters and ``what`` (the question). ``KEEP_FORMAT``:
+        bumped when the kept answers change shape or definition."""
+        if self.token is None:
+            return compute()
+        found = cache.get(self._key(what))
+        if found is None:
+            found = compute()
+            self.keep(what, found)
+        return found
+
+    def keep(self, what: tuple, answer) -> None:
+        cache.set(self._key(what), answer, KEEP_SECONDS)
+
+    def _key(self, what: tuple) -> str:
+        question = (KEEP_FORMAT, what, self.today, self.practice_rules, self.filters)
+        digest = hashlib.sha256(repr(question).encode()).hexdigest()
+        return f"queue.answer:{self.token}:{digest}"
+
     def counts(self) -> Counts:
-        by_kind: dict = {}
+        return self.kept(("counts",), self._counts)
+
+    def _counts(self) -> Counts:
+        found = []
         if self.union:
             union, params = self.union
-            found = _fetch(
-                self.org_id,
+            found = _run(
                 "SELECT q_kind, COUNT(*), COUNT(*) FILTER (WHERE q_overdue) "
                 f"FROM ({union}) AS u GROUP BY q_kind",
                 list(params),
             )
-            by_kind = {k: (n, o) for k, n, o in found}
+        return self._with_python_counts(found)
+
+    def _with_python_counts(self, found) -> Counts:
+        """The counts of the SQL rows ``(kind, rows, overdue rows)`` and of the Python rows."""
+        by_kind = {k: (n, o) for k, n, o in found}
         for item in self.python:
             n, o = by_kind.get(str(item.kind), (0, 0))
             by_kind[str(item.kind)] = (n + 1, o + is_overdue(item, self.today))
         return Counts(by_kind)
 
     def page(self, offset: int, limit: int) -> list[DueItem]:
-        """Rows ``offset`` to ``offset + limit``, in the queue's order."""
-        wanted = offset + limit
-        keyed = []  # (sort key, kind, key)
+        """Rows ``offset`` to ``offset + limit``, in the queue's order, built (kept whole)."""
+        return self.kept(("page", offset, limit), lambda: self._page(offset, limit))
+
+    def _page(self, offset: int, limit: int) -> list[DueItem]:
+        found = []
         if self.union:
             union, params = self.union
-            found = _fetch(
-                self.org_id,
+            found = _run(
                 f"SELECT q_kind, q_key, q_due, q_overdue, q_rank, q_vendor FROM ({union}) "
                 f"AS u ORDER BY {ORDER} LIMIT %s",
-                [*params, wanted],
+                [*params, offset + limit],
             )
-            for k, key, due_on, overdue, rank, name in found:
-                keyed.append(((not overdue, due_on, rank, name.encode(), key), k, key))
+        return self._built_page(found, offset, limit)
+
+    def _built_page(self, found, offset: int, limit: int) -> list[DueItem]:
+        """Rows ``offset`` to ``offset + limit`` of the SQL rows ``found`` (the first
+        ``offset + limit`` at least, in the queue's order) merged with the Python rows, built."""
+        keyed = []  # (sort key, kind, key)
+        for k, key, due_on, overdue, rank, name in found:
+            keyed.append(((not overdue, due_on, rank, name.encode(), key), k, key))
         built = {}
         for item in self.python:
             keyed.append(
@@ -294,9 +343,44 @@ class Queue:
             )
             built[(str(item.kind), item.key)] = item
         keyed.sort(key=lambda k: k[0])
-        shown = [(k, key) for _, k, key in islice(keyed, offset, wanted)]
+        shown = [(k, key) for _, k, key in islice(keyed, offset, offset + limit)]
         built.update(self.build([row for row in shown if row not in built]))
         return [built[row] for row in shown if row in built]
+
+    def paginated(self, number, per_page: int) -> tuple:
+        """``(counts, page, rows)``: the counts, ``Paginator(range(total), per_page)
+        .get_page(number)`` (Django's paginator: an unknown page number shows the first page,
+        one out of range the last) and that page's rows, built, from one reading of the union
+        (the work queue's page: its counts and its rows in one query, not two; a page past
+        the one asked for costs one more). Kept whole; the counts also under ``counts()``'s
+        key (the dashboard's figures)."""
+
+        def compute():
+            asked = _asked_offset(number, per_page)
+            counted, rows = [], []
+            if self.union:
+                union, params = self.union
+                columns = "q_kind, q_key, q_due, q_overdue, q_rank, q_vendor"
+                found = _run(
+                    f"WITH u AS ({union}) "
+                    "SELECT q_kind, NULL, NULL, NULL, NULL, NULL, COUNT(*), "
+                    "COUNT(*) FILTER (WHERE q_overdue) FROM u GROUP BY q_kind "
+                    f"UNION ALL (SELECT {columns}, NULL, NULL FROM u ORDER BY {ORDER} LIMIT %s)",
+                    [*params, asked + per_page],
+                )
+                counted = [(row[0], row[6], row[7]) for row in found if row[1] is None]
+                rows = [row[:6] for row in found if row[1] is not None]
+            counts = self._with_python_counts(counted)
+            if self.token is not None:
+                self.keep(("counts",), counts)
+            page = Paginator(range(counts.total), per_page).get_page(number)
+            shown_at = page.start_index() - 1 if counts.total else 0
+            if shown_at > asked and len(rows) == asked + per_page:  # past the rows read
+                return counts, page.number, self._page(shown_at, per_page)
+            return counts, page.number, self._built_page(rows, shown_at, per_page)
+
+        counts, shown, items = self.kept(("paginated", str(number), per_page), compute)
+        return counts, Paginator(range(counts.total), per_page).page(shown), items
 
     def build(self, rows) -> dict:
         """``{(kind, key): DueItem}`` of the SQL sources' rows ``(kind, key)``, through the
@@ -315,6 +399,14 @@ class Queue:
                 if (str(item.kind), item.key) in wanted:  # a builder may give more
                     built[(str(item.kind), item.key)] = item
         return built
+
+
+def _asked_offset(number, per_page: int) -> int:
+    """The offset of page ``number`` (a query-string value) if it is one; else 0."""
+    try:
+        return (max(int(number), 1) - 1) * per_page
+    except (TypeError, ValueError):
+        return 0
 
 
 def _sort_key(item: DueItem, today: date, vendor_key) -> tuple:

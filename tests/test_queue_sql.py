@@ -180,6 +180,34 @@ def test_pages_of_the_sql_queue_follow_each_other(practice):
     assert [i.key for i in shown] == [i.key for i in expected]
 
 
+def test_each_page_of_the_work_queue_shows_its_slice_and_the_counts_of_the_whole_queue(practice):
+    """The work queue's page (``Queue.paginated``: counts and rows from one query) shows the
+    rows of its page number, the first page for an unknown number and the last for one out
+    of range, as Django's paginator does, with the counts of every row."""
+    today = practice.today()
+    rules = rules_for([practice.pk])
+    for filters in ({}, {"overdue_only": True}, {"kind": due.DueKind.EVIDENCE}):
+        expected = _python(practice, today, **filters)
+        assert len(expected) >= 9, filters
+        size = len(expected) // 3 - 1  # three pages and a bit
+        last = (len(expected) - 1) // size + 1
+        for number, shown in (
+            ("1", 1),
+            ("2", 2),
+            (str(last), last),
+            ("999", last),
+            ("0", last),
+            ("abc", 1),
+            (None, 1),
+        ):
+            listed = queue.Queue(practice.pk, today, rules, **filters)
+            counts, page, rows = listed.paginated(number, size)
+            assert page.number == shown, (filters, number)
+            assert rows == expected[(shown - 1) * size : shown * size], (filters, number)
+            assert counts.total == len(expected), (filters, number)
+            assert counts.overdue == sum(due.is_overdue(i, today) for i in expected)
+
+
 @pytest.mark.parametrize("shift", [0, 20, -90])
 def test_the_reminders_forecast_is_built_only_as_far_as_it_shows(practice, shift, monkeypatch):
     """The Reminders page's forecast (``reminders.forecast.upcoming``) equals the forecast over
