@@ -174,7 +174,7 @@ def _counts(model, key: tuple, querysets) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-        columns = [c.name for c in cursor.description]
+        columns = [c[0] for c in cursor.description]  # DB-API: psycopg and sqlite3
     found = dict(zip(columns, row, strict=True)) if row else {}
     return {name: found.get(name, 0) for name in names}
 

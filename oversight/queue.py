@@ -166,12 +166,15 @@ class Greatest(Func):
 # --- the queue ---------------------------------------------------------------------------------
 
 
-def _python_rows(org_id: int, today: date, rules: dict, kind: str, owner, overdue_only: bool):
-    """The queue's rows from the providers that have no source, for these filters."""
+def _python_rows(
+    org_id: int, today: date, rules: dict, kind: str, owner, overdue_only: bool, every=False
+):
+    """The queue's rows from the providers that have no source (``every``: from all the
+    providers), for these filters."""
     items = [
         item
         for provider in due._providers
-        if not any(source.covers is provider for source in _sources)
+        if every or not any(source.covers is provider for source in _sources)
         for item in provider([org_id], today, rules)
     ]
     return due.queue(items, today, kind=kind, owner=owner, overdue_only=overdue_only, ordered=False)
@@ -256,16 +259,24 @@ class Queue:
         self.org_id, self.today, self.rules = org_id, today, rules
         self.filters = (kind, owner, overdue_only)
         self.practice_rules = tuple(sorted(rules[org_id].items()))
-        # the sources of the registered providers
+        # the sources of the registered providers; none on SQLite (the local run, a few
+        # vendors): the sources' SQL is PostgreSQL's (date arithmetic, LEAST, collations), so
+        # every row is listed in Python there, by the same rules (``due.queue``)
+        self.in_sql = connection.vendor == "postgresql"
         active = tuple(s for s in _sources if any(s.covers is p for p in due._providers))
-        self.sources, self.union = _compiled(
-            active, org_id, today, self.practice_rules, kind, owner, overdue_only
+        self.sources, self.union = (
+            _compiled(active, org_id, today, self.practice_rules, kind, owner, overdue_only)
+            if self.in_sql
+            else ((), None)
         )
 
     @cached_property
     def python(self) -> list[DueItem]:
-        """The rows of the providers without a source (run when first needed)."""
-        return _python_rows(self.org_id, self.today, self.rules, *self.filters)
+        """The rows of the providers without a source, or of every provider where the sources
+        are not used (run when first needed)."""
+        return _python_rows(
+            self.org_id, self.today, self.rules, *self.filters, every=not self.in_sql
+        )
 
     @cached_property
     def token(self) -> str | None:

@@ -130,6 +130,30 @@ def test_the_binder_builds_in_the_background_while_the_page_shows_progress(local
     assert done.locator("a", has_text="PDF").count() == 1
 
 
+@pytest.mark.browser
+def test_every_page_of_the_menu_opens_on_sqlite(local_run, page):
+    # The work queue and the dashboard count in PostgreSQL's SQL where it is there; the local
+    # run (SQLite) must open them, and every other page of the menu, all the same.
+    url = local_run["url"]
+    page.goto(f"{url}/accounts/login/")
+    page.fill("input[name=login]", "manager@riverside.example")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    assert page.get_by_role("heading", level=1).count() == 1
+    links = page.locator("nav a[href^='/']").evaluate_all("links => links.map(a => a.pathname)")
+    paths = sorted(set(links) - {"/accounts/logout/"})
+    assert {"/", "/work-queue/", "/vendors/", "/agreements/", "/reminders/"} <= set(paths), paths
+    opened = {}
+    for path in [*paths, "/work-queue/?overdue=1", "/work-queue/?page=2", "/vendors/?q=a"]:
+        response = page.goto(f"{url}{path}")
+        opened[path] = response.status
+    assert opened == dict.fromkeys(opened, 200), opened
+    page.goto(f"{url}/")
+    figures = page.locator("[data-figure]")
+    assert figures.count() > 0 and "Server Error" not in page.content()
+
+
 def test_ctrl_c_stops_the_web_server_the_worker_and_beat(local_run):
     process = local_run["process"]
     os.killpg(process.pid, signal.SIGINT)
