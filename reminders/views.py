@@ -5,11 +5,10 @@ import logging
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from oversight.models import Membership, rules_for
+from oversight.models import Membership
 from oversight.tenancy import admin_required, get_for_member, member_required, scoped
 
 from . import forecast, freshness, services
@@ -58,12 +57,10 @@ def _forecast(practice, number: int = 1, size: int = LIST_LIMIT):
     """What will be sent when: the next reminder of each current due item, with its recipient;
     the ``number``-th page of ``size`` entries, and whether a later page exists."""
     today = practice.today()
-    rules = rules_for([practice.id])
     token = freshness.token(practice.id)  # before the transaction (which only reads)
     try:
-        with transaction.atomic():
-            # ``policy.forecast`` of every item, building only the items it shows.
-            upcoming = forecast.upcoming(practice, rules, today, number * size + 1, token)
+        # ``policy.forecast`` of every item, building only the items it shows; kept.
+        upcoming = forecast.kept(practice, today, number * size + 1, token)
     except Exception:  # a broken record must not take the page down; the sweep reports it
         logger.warning("reminders page: forecast unavailable for practice %s", practice.id)
         return None, False
