@@ -4,6 +4,7 @@ reminder preference. Every query is scoped to the current practice."""
 import logging
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
@@ -12,6 +13,7 @@ from django.utils import dateformat
 from django.views.decorators.http import require_POST
 
 from oversight.models import Membership
+from oversight.queue import KEEP_SECONDS
 from oversight.tenancy import admin_required, get_for_member, member_required, scoped
 
 from . import forecast, freshness, policy, services
@@ -26,6 +28,9 @@ SECTION_SIZE = 25
 FORECAST_PAGES = 40  # the forecast is built up to the page asked for: bounded
 # The statuses of the reminders waiting to be sent (the "recorded" rows of Upcoming).
 WAITING = (ReminderStatus.PENDING, ReminderStatus.SENDING)
+# Part of the key of what the page keeps (``_kept``): bump it when ``SHOWN`` or a section's
+# query changes (a kept answer of the old code must not be read).
+CACHE_FORMAT = 1
 logger = logging.getLogger(__name__)
 
 
@@ -44,20 +49,36 @@ def _link(request, name: str, number: int) -> str:
     return "?" + query.urlencode()
 
 
-def _section(request, name: str, queryset, total: int):
-    """One page of a section's rows (``_rows``), its total (counted with the others:
-    ``_totals``) and the links to its neighbours."""
+def _section(request, name: str, queryset, total: int, keep: str | None):
+    """One page of a section's rows (``_rows``, kept under ``keep``: ``_kept``), its total
+    (counted with the others: ``_totals``) and the links to its neighbours."""
     paginator = Paginator(queryset, SECTION_SIZE)
     paginator.count = total  # (a cached property: no COUNT query of its own)
     page = paginator.get_page(request.GET.get(name))
+    rows = _kept(keep, f"{name}:{page.number}", lambda: list(page.object_list))
     return {
-        "rows": _rows(page.object_list, request.practice.tzinfo),
+        "rows": _rows(rows, request.practice.tzinfo),
         "total": total,
         "first": page.start_index(),
         "last": page.end_index(),
         "previous": _link(request, name, page.number - 1) if page.has_previous() else "",
         "next": _link(request, name, page.number + 1) if page.has_next() else "",
     }
+
+
+def _kept(keep: str | None, name: str, compute):
+    """``compute()`` (what the page reads of the practice's reminder rows), kept in the cache
+    under ``keep`` (``freshness.tokens``, read before: it changes with every reminder recorded,
+    every status change, every deletion, so a kept answer is never stale) and ``name``;
+    ``None``: not kept."""
+    if keep is None:
+        return compute()
+    key = f"reminders.page:{CACHE_FORMAT}:{keep}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, KEEP_SECONDS)
+    return value
 
 
 # What the page shows of a recorded reminder (``values()`` rows: no model instance per row).
@@ -92,14 +113,14 @@ def _local(moment, tz) -> str:
     return dateformat.format(moment.astimezone(tz), "Y-m-d H:i T") if moment else ""
 
 
-def _rows(queryset, tz) -> list[dict]:
-    """The rows of ``queryset`` (``values(*SHOWN)``) with what the page says of each: its
+def _rows(rows, tz) -> list[dict]:
+    """The ``values(*SHOWN)`` rows with what the page says of each: its
     times in the practice's time zone ``tz``, the phrase of its stage (``Reminder.describe``)
     and the links to its vendor and its resend (per row, a template filter or tag cost more
     than the row's query)."""
     vendor_url = _url_pattern("vendor_detail")
     resend_url = _url_pattern("reminder_resend")
-    rows = list(queryset)
+    rows = list(rows)  # (the cache keeps its own copy: adding to these changes nothing kept)
     for row in rows:
         row["send_after_local"] = _local(row["send_after"], tz)
         row["sent_at_local"] = _local(row["sent_at"], tz)
@@ -109,19 +130,24 @@ def _rows(queryset, tz) -> list[dict]:
     return rows
 
 
-def _totals(reminders) -> dict:
-    """The practice's reminders by status, in one query (the sections' totals)."""
-    return dict(reminders.order_by().values_list("status").annotate(n=Count("id")))
+def _totals(reminders, keep: str | None) -> dict:
+    """The practice's reminders by status, in one query (the sections' totals), kept
+    (``_kept``): counting is the only part of the page that grows with the practice."""
+    return _kept(
+        keep,
+        "totals",
+        lambda: dict(reminders.order_by().values_list("status").annotate(n=Count("id"))),
+    )
 
 
-def _forecast(practice, number: int = 1, size: int = LIST_LIMIT):
+def _forecast(practice, number: int = 1, size: int = LIST_LIMIT, keep: str | None = None):
     """What will be sent when: the next reminder of each current due item, with its recipient;
-    the ``number``-th page of ``size`` entries, and whether a later page exists."""
+    the ``number``-th page of ``size`` entries, and whether a later page exists. Kept in the
+    cache under ``keep`` (``freshness.token``, read before; ``None``: not kept)."""
     today = practice.today()
-    token = freshness.token(practice.id)  # before the transaction (which only reads)
     try:
         # ``policy.forecast`` of every item, building only the items it shows; kept.
-        upcoming = forecast.kept(practice, today, number * size + 1, token)
+        upcoming = forecast.kept(practice, today, number * size + 1, keep)
     except Exception:  # a broken record must not take the page down; the sweep reports it
         logger.warning("reminders page: forecast unavailable for practice %s", practice.id)
         return None, False
@@ -165,15 +191,18 @@ def _forecast(practice, number: int = 1, size: int = LIST_LIMIT):
 @member_required
 def reminder_list(request):
     reminders = scoped(request, Reminder)
+    # Read before anything is read (and outside any transaction): see ``freshness.tokens``.
+    data_token, reminders_token = freshness.tokens(request.practice.id)
     number = _page_number(request, "forecast", FORECAST_PAGES)
-    forecast_rows, forecast_more = _forecast(request.practice, number, SECTION_SIZE)
-    totals = _totals(reminders)
+    forecast_rows, forecast_more = _forecast(request.practice, number, SECTION_SIZE, data_token)
+    totals = _totals(reminders, reminders_token)
     context = {
         "pending": _section(
             request,
             "recorded",
             reminders.filter(status__in=WAITING).order_by("send_after", "id").values(*SHOWN),
             sum(totals.get(status, 0) for status in WAITING),
+            reminders_token,
         ),
         "forecast": forecast_rows,
         "forecast_first": (number - 1) * SECTION_SIZE + 1,
@@ -185,11 +214,18 @@ def reminder_list(request):
             "sent",
             reminders.filter(status=ReminderStatus.SENT).order_by("-sent_at", "-id").values(*SHOWN),
             totals.get(ReminderStatus.SENT, 0),
+            reminders_token,
         ),
         "failed": _rows(
-            reminders.filter(status=ReminderStatus.FAILED)
-            .order_by("-id")
-            .values(*SHOWN)[:LIST_LIMIT],
+            _kept(
+                reminders_token,
+                "failed",
+                lambda: list(
+                    reminders.filter(status=ReminderStatus.FAILED)
+                    .order_by("-id")
+                    .values(*SHOWN)[:LIST_LIMIT]
+                ),
+            ),
             request.practice.tzinfo,
         ),
         "sweep_errors": scoped(request, SweepError)[:20],
