@@ -23,7 +23,8 @@ Safe by construction, not by listing what the providers read:
 
 Reminder rows recorded (inserted) bump a second counter of the practice, ``recorded``: not
 the version (a sweep would otherwise see its own rows as a change), but with it a token of the
-practice's reminder rows (``tokens``), under which the Reminders page keeps its totals.
+practice's reminder rows (``tokens``), under which the Reminders page keeps its sections'
+totals and rows.
 
 Users (``auth_user``) have no practice column: a changed address only matters to rows yet to
 be recorded, and delivery reads the member's current address.
@@ -167,7 +168,7 @@ def token(organization_id: int) -> str | None:
 def tokens(organization_id: int) -> tuple[str | None, str | None]:
     """``token(...)``, and a string that also changes with every reminder row recorded for
     the practice (its ``recorded`` counter): what is kept under the second can never be
-    stale either, though it reads the practice's reminder rows (the Reminders page's totals).
+    stale either, though it reads the practice's reminder rows (the Reminders page's sections).
     One query; ``(None, None)`` where ``token`` is ``None``."""
     connection = connections["default"]
     if connection.in_atomic_block or connection.vendor != "postgresql":
