@@ -9,16 +9,24 @@ items are built and forecast in that order, a batch at a time, until the ``limit
 falls before the first day of every item not built yet. ``tests/test_reminder_forecast.py``
 checks the result equals ``policy.forecast`` over every item."""
 
+import hashlib
 import heapq
 from datetime import date, timedelta
 
+from django.core.cache import cache
+from django.db import transaction
+
 from oversight import queue
 from oversight.due import DueKind
+from oversight.models import rules_for
 from oversight.policy import DEFAULT_RULES
 
 from . import policy
 
 BATCH = 200
+# Part of the key of a kept forecast (``kept``): bump it when ``policy.Upcoming``, ``DueItem``
+# or a rule of the forecast changes (a kept answer of the old code must not be read).
+CACHE_FORMAT = 1
 
 
 def _first_change_day(today: date, tier_rules: dict) -> str:
@@ -86,3 +94,27 @@ def upcoming(
         if len(entries) >= limit and order(entries[-1]) < (last_day, last_vendor, last_key):
             return entries
         offset += BATCH
+
+
+# The default rules are code: part of the key (a practice's own rules are its rows, in the token).
+_DEFAULTS = hashlib.sha256(repr(sorted(DEFAULT_RULES.items())).encode()).hexdigest()[:16]
+
+
+def kept(practice, today: date, limit: int, keep: str | None) -> list[policy.Upcoming]:
+    """``upcoming(...)`` with the practice's rules, computed in one read-only transaction and
+    kept in the cache under ``keep`` (``freshness.token``, read before: ``None``, not kept),
+    the day and ``limit``. The practice's rules (``TierPolicy`` rows) are its data: a write
+    committed later, to them or any other row, changes the token, so a kept forecast is never
+    stale; reading it costs no query (the Reminders page shows it on every visit)."""
+    key = None
+    if keep is not None:
+        key = f"reminders.forecast:{CACHE_FORMAT}:{_DEFAULTS}:{keep}:{today.isoformat()}:{limit}"
+        entries = cache.get(key)
+        if entries is not None:
+            return entries
+    with transaction.atomic():
+        rules = rules_for([practice.id])
+        entries = upcoming(practice, rules, today, limit, keep)
+    if key is not None:
+        cache.set(key, entries, queue.KEEP_SECONDS)
+    return entries

@@ -21,6 +21,11 @@ Safe by construction, not by listing what the providers read:
 - **Only complete sweeps mark**: a practice whose items could not be collected, planned or
   recorded, or with an item error, is swept again every time (its errors stay reported).
 
+Reminder rows recorded (inserted) bump a second counter of the practice, ``recorded``: not
+the version (a sweep would otherwise see its own rows as a change), but with it a token of the
+practice's reminder rows (``tokens``), under which the Reminders page keeps its sections'
+totals and rows.
+
 Users (``auth_user``) have no practice column: a changed address only matters to rows yet to
 be recorded, and delivery reads the member's current address.
 """
@@ -56,6 +61,19 @@ BEGIN
     INSERT INTO {table} (organization_id, version)
     SELECT DISTINCT {column}, 1 FROM {source}_rows WHERE {column} IS NOT NULL
     ON CONFLICT (organization_id) DO UPDATE SET version = {table}.version + 1;
+    RETURN NULL;
+END $$;"""
+
+
+def _recorded_function() -> str:
+    table = PracticeDataVersion._meta.db_table
+    return f"""
+CREATE OR REPLACE FUNCTION {PREFIX}_recorded() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO {table} (organization_id, version, recorded)
+    SELECT DISTINCT organization_id, 0, 1 FROM new_rows WHERE organization_id IS NOT NULL
+    ON CONFLICT (organization_id) DO UPDATE SET recorded = {table}.recorded + 1;
     RETURN NULL;
 END $$;"""
 
@@ -113,6 +131,13 @@ def install_triggers(using: str = "default") -> None:
         "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
         f"EXECUTE FUNCTION {PREFIX}_old_organization_id()"
     )
+    # Reminder rows recorded: the second counter (``tokens``), not the version.
+    statements.append(_recorded_function())
+    statements.append(
+        f"CREATE OR REPLACE TRIGGER {PREFIX}_recorded AFTER INSERT ON {q(reminders)} "
+        "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION {PREFIX}_recorded()"
+    )
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
@@ -137,21 +162,30 @@ def token(organization_id: int) -> str | None:
     written may yet be rolled back, so nothing read there may be kept under a version. A
     cache keyed on it (and on everything else its value depends on: the day, the query)
     can never be stale (the dashboard's figures, the work queue's counts and order)."""
+    return tokens(organization_id)[0]
+
+
+def tokens(organization_id: int) -> tuple[str | None, str | None]:
+    """``token(...)``, and a string that also changes with every reminder row recorded for
+    the practice (its ``recorded`` counter): what is kept under the second can never be
+    stale either, though it reads the practice's reminder rows (the Reminders page's sections).
+    One query; ``(None, None)`` where ``token`` is ``None``."""
     connection = connections["default"]
     if connection.in_atomic_block or connection.vendor != "postgresql":
-        return None  # (SQLite, the local run: no trigger counts the writes, nothing is cached)
+        return None, None  # (SQLite, the local run: no trigger counts the writes)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT o.created_at, v.version FROM {Organization._meta.db_table} o "
+            f"SELECT o.created_at, v.version, v.recorded FROM {Organization._meta.db_table} o "
             f"LEFT JOIN {PracticeDataVersion._meta.db_table} v ON v.organization_id = o.id "
             "WHERE o.id = %s",
             [organization_id],
         )
         row = cursor.fetchone()
     if row is None:
-        return None
-    created, version = row
-    return f"{organization_id}:{created.timestamp()}:{version or 0}"
+        return None, None
+    created, version, recorded = row
+    data = f"{organization_id}:{created.timestamp()}:{version or 0}"
+    return data, f"{data}:{recorded or 0}"
 
 
 def unchanged(orgs, read: dict[int, int], now) -> set[int]:

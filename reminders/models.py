@@ -194,6 +194,11 @@ class PracticeDataVersion(models.Model):
 
     organization_id = models.BigIntegerField(primary_key=True)
     version = models.BigIntegerField(default=0)
+    # Statements that recorded reminder rows for the practice (also bumped by a trigger; not
+    # part of ``version``, which the sweep's own inserts must leave alone): with ``version``
+    # (a reminder's status change or deletion) it changes with every change of the practice's
+    # reminder rows (``freshness.tokens``: the Reminders page's totals).
+    recorded = models.BigIntegerField(default=0, db_default=0)
 
     def __str__(self) -> str:
         return f"Practice {self.organization_id}: data version {self.version}"

@@ -256,6 +256,38 @@ def test_the_work_queue_is_kept_until_the_next_write_and_never_stale(cast, login
     assert "Kept Review Co" not in after.text
 
 
+@pytest.mark.django_db(transaction=True)  # kept only outside a transaction: as in a request
+def test_the_reminders_forecast_is_kept_until_the_next_write_and_never_stale(cast, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from diligence.models import VendorSchedule
+
+    today = cast.practice.today()
+    vendor = VendorFactory(organization=cast.practice, name="AAA Kept Forecast Co")
+    schedule, _ = VendorSchedule.objects.get_or_create(
+        organization=cast.practice, vendor=vendor, defaults={"next_review_due": today}
+    )
+    VendorSchedule.objects.filter(pk=schedule.pk).update(next_review_due=today + timedelta(days=8))
+    client = login(cast.bob)
+
+    def forecast_row(text):
+        row = text.split("AAA Kept Forecast Co</a>")[1].split("</tr>")[0]
+        return row.split("<td>")[1].split("</td>")[0]
+
+    first = client.get(reverse("reminder_list")).text
+    assert forecast_row(first) == f"Periodic review due: 7 days before {today + timedelta(days=8)}"
+    with CaptureQueriesContext(connection) as kept:
+        again = client.get(reverse("reminder_list")).text
+    assert forecast_row(again) == forecast_row(first)
+    assert not any("diligence_vendorschedule" in q["sql"] for q in kept.captured_queries)
+    # Any write to the practice's rows, even one no service saw, shows at once.
+    VendorSchedule.objects.filter(pk=schedule.pk).update(next_review_due=today + timedelta(days=9))
+    after = client.get(reverse("reminder_list")).text
+    assert forecast_row(after) == f"Periodic review due: 7 days before {today + timedelta(days=9)}"
+
+
 def test_the_reminders_page_shows_the_forecast_a_page_at_a_time(practice, monkeypatch):
     """Each page of the Reminders page's forecast is the next slice of the forecast over every
     due item, also when the order of the items comes from the cache."""

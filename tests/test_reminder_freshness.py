@@ -203,9 +203,11 @@ def test_every_table_with_a_practice_column_carries_the_triggers():
             f"{freshness.PREFIX}_updold",
             f"{freshness.PREFIX}_del",
         }, table
-    assert {f"{freshness.PREFIX}_status", f"{freshness.PREFIX}_removed"} <= set(
-        found["reminders_reminder"]
-    )
+    assert {
+        f"{freshness.PREFIX}_status",
+        f"{freshness.PREFIX}_removed",
+        f"{freshness.PREFIX}_recorded",  # the second counter (the Reminders page's sections)
+    } <= set(found["reminders_reminder"])
     assert AuditEvent._meta.db_table not in found  # a download or a sign-in is no change
 
 

@@ -305,3 +305,34 @@ def test_recorded_reminders_are_paged_and_counted(cast, login, vendor):
     second = client.get(reverse("reminder_list"), {"recorded": 2}).text
     body = second.split('id="upcoming"')[1].split("<tbody>")[1].split("</tbody>")[0]
     assert body.count(">recorded<") == 1
+
+
+@pytest.mark.django_db(transaction=True)  # kept only outside a transaction: as in a request
+def test_the_totals_are_kept_until_a_reminder_is_recorded_or_changes(cast, login, vendor):
+    """The sections' totals are kept between visits, and a reminder recorded (by the sweep,
+    which leaves the practice's data version alone), sent or deleted shows at once."""
+
+    def counts(text):
+        upcoming = text.split('id="upcoming-counts"')[1].split("</p>")[0]
+        sent = text.split('id="sent"')[1].split("</table>")[0]
+        return upcoming, sent
+
+    first = ReminderFactory(recipient=cast.bob, vendor=vendor, vendor_name=vendor.name)
+    client = login(cast.bob)
+    page = client.get(reverse("reminder_list")).text
+    assert "Recorded: showing 1&ndash;1 of 1." in counts(page)[0]
+    with CaptureQueriesContext(connection) as kept:
+        again = client.get(reverse("reminder_list")).text
+    assert counts(again) == counts(page)
+    assert not any("GROUP BY" in q["sql"] for q in kept.captured_queries)
+    ReminderFactory(recipient=cast.bob, vendor=vendor, vendor_name=vendor.name)
+    assert (
+        "Recorded: showing 1&ndash;2 of 2." in counts(client.get(reverse("reminder_list")).text)[0]
+    )
+    Reminder.objects.filter(pk=first.pk).update(status=ReminderStatus.SENT, sent_at=timezone.now())
+    upcoming, sent = counts(client.get(reverse("reminder_list")).text)
+    assert "Recorded: showing 1&ndash;1 of 1." in upcoming
+    assert "Showing 1&ndash;1 of 1, latest first." in sent
+    Reminder.objects.filter(pk=first.pk).delete()
+    upcoming, sent = counts(client.get(reverse("reminder_list")).text)
+    assert "Recorded: showing 1&ndash;1 of 1." in upcoming and "No reminder sent yet." in sent
