@@ -29,7 +29,6 @@ from .choices import AgreementStatus
 from .models import (
     BusinessAssociateAgreement,
     practice_facts,
-    subcontractor_counts,
     vendor_facts,
 )
 from .services import (
@@ -81,7 +80,10 @@ def baa_panel(request, vendor) -> dict:
         if ref
         else None
     )
-    v = vendor_facts(vendor, subcontractor_count=subcontractor_counts([vendor.pk])[vendor.pk])
+    # The page's subcontractor rows (``vendors.panels``), counted as ``subcontractor_counts``
+    # counts them: the current ones.
+    current = [s for s in panels.subcontractors(vendor) if s.ended_on is None]
+    v = vendor_facts(vendor, subcontractor_count=len(current))
     found = findings.evaluate(v, facts, practice_facts(organization), today, warning)
     status = derived_status(
         baa_state=vendor.baa_state,

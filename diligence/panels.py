@@ -5,13 +5,13 @@ queries whatever the number of records."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from oversight.policy import DueState
 from vendors import activation
 from vendors.choices import RelationshipStatus
-from vendors.panels import register, tier_history, tier_rules
+from vendors.panels import one_to_one, read_with_vendor, register, tier_history, tier_rules
 
 from . import review_inputs, schedule
 from .choices import ActionStatus
@@ -54,11 +54,12 @@ def oversight_panel(request, vendor) -> dict:
         )
     )
     reviews = list(VendorReview.objects.filter(vendor=vendor).select_related("reviewer__user"))
-    actions = list(
-        FollowUpAction.objects.filter(vendor=vendor).select_related("owner__user", "record")
-    )
-    offboarding = Offboarding.objects.filter(vendor=vendor).prefetch_related("certificates").first()
-    row = VendorSchedule.objects.filter(vendor=vendor).first()
+    actions = list(FollowUpAction.objects.filter(vendor=vendor).select_related("owner__user"))
+    # Read with the vendor (``connect``).
+    offboarding: Offboarding | None = one_to_one(vendor, "offboarding")
+    row: VendorSchedule | None = one_to_one(vendor, "schedule")
+    if offboarding is not None:
+        prefetch_related_objects([offboarding], "certificates")
     tier_changes = tier_history(vendor)
 
     live = [r for r in records if not r.is_archived]
@@ -176,3 +177,4 @@ def _timeline(vendor, records, reviews, actions, offboarding, tier_changes, tz) 
 
 def connect() -> None:
     register(oversight_panel)
+    read_with_vendor("offboarding", "schedule")

@@ -11,6 +11,7 @@ def generator_panel(request, vendor) -> dict:
         GeneratedAgreement.objects.for_org(request.practice)
         .filter(vendor=vendor)
         .select_related("agreement")
+        .only("version", "created_at", "agreement", "agreement__status")  # what the rows show
         .order_by("-version")
     )
     return {

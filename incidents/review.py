@@ -15,15 +15,12 @@ from django.urls import reverse
 from diligence.review_inputs import ReviewInput, register
 
 from . import clocks
-from .models import VendorIncident
+from .panels import vendor_incidents
 
 
 def incident_review_inputs(vendor):
     today = vendor.organization.today()
-    incidents = VendorIncident.objects.filter(
-        organization_id=vendor.organization_id, vendor=vendor
-    ).prefetch_related("notices")
-    for incident in incidents:
+    for incident in vendor_incidents(vendor):
         facts = incident.facts(list(incident.notices.all()))
         url = reverse("incident_detail", args=[incident.pk])
         report = clocks.vendor_report(facts)

@@ -10,6 +10,18 @@ def questionnaire_panel(request, vendor) -> dict:
         QuestionnaireRequest.objects.for_org(request.practice)
         .filter(vendor=vendor)
         .select_related("contact", "link")
+        # What the rows show (``_request_rows.html``, ``state``): not the questions and
+        # answers each request carries.
+        .only(
+            "title",
+            "created_at",
+            "due_on",
+            "status",
+            "contact",
+            "contact__name",
+            "link",
+            "link__expires_at",
+        )
     )
     return {"template": "portal/_vendor_panel.html", "order": 55, "rows": rows}
 

@@ -6,15 +6,22 @@ needs. Panels must run a constant number of queries. Registered in ``AppConfig.r
 """
 
 from collections.abc import Callable
+from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, prefetch_related_objects
 
 from oversight.models import rules_for
 
-from .models import TierChange
+from .models import Subcontractor, TierChange
+
+# What the page shows of a subcontractor row.
+SUBCONTRACTOR_FIELDS = ("vendor", "name", "linked_vendor", "services", "offshore", "ended_on")
 
 Panel = Callable[[object, object], dict | None]
 _panels: list[Panel] = []
+_vendor_relations: list[str] = []
+T = TypeVar("T")
 
 
 def register(panel: Panel) -> Panel:
@@ -23,12 +30,46 @@ def register(panel: Panel) -> Panel:
     return panel
 
 
+def read_with_vendor(*relations: str) -> None:
+    """One-to-one rows of the vendor that a panel shows (``select_related`` names, e.g. its
+    review schedule): the page reads them in the query that reads the vendor, and the panel
+    reads them with ``one_to_one``."""
+    for relation in relations:
+        if relation not in _vendor_relations:
+            _vendor_relations.append(relation)
+
+
+def vendor_relations() -> list[str]:
+    return list(_vendor_relations)
+
+
 def render_panels(request, vendor) -> list[dict]:
+    vendor._vendor_page_reads = {}  # this object is the page's: ``page_read`` may keep reads
     built = [p(request, vendor) for p in _panels]
     return sorted((b for b in built if b), key=lambda b: b.get("order", 100))
 
 
 # What several panels (and the page itself) read, read once per page.
+
+
+def page_read(vendor, key: str, read: Callable[[], T]) -> T:
+    """``read()`` once per vendor page, for what several panels read about its vendor (the
+    page marks its vendor object in ``render_panels``). Elsewhere (a service, a signal) a
+    vendor object may outlive a write, so each call reads afresh."""
+    reads = getattr(vendor, "_vendor_page_reads", None)
+    if reads is None:
+        return read()
+    if key not in reads:
+        reads[key] = read()
+    return reads[key]
+
+
+def one_to_one(vendor, relation: str):
+    """The vendor's row of a one-to-one relation (``read_with_vendor``), or None."""
+    try:
+        return getattr(vendor, relation)
+    except ObjectDoesNotExist:
+        return None
 
 
 def tier_rules(request) -> dict:
@@ -48,3 +89,16 @@ def tier_history(vendor) -> list:
         Prefetch("tier_changes", queryset=TierChange.objects.select_related("changed_by")),
     )
     return list(vendor.tier_changes.all())
+
+
+def subcontractors(vendor) -> list:
+    """The vendor's subcontractor rows, current (``ended_on`` empty) and former, with the
+    vendors they are in the inventory as: one query for the page's list and the BAA findings'
+    count (a second call reads what the first fetched)."""
+    # Of the linked vendor, only its name (``display_name``): a whole vendor row per
+    # subcontractor tripled the query's cost.
+    rows = Subcontractor.objects.select_related("linked_vendor").only(
+        *SUBCONTRACTOR_FIELDS, "linked_vendor__name"
+    )
+    prefetch_related_objects([vendor], Prefetch("subcontractors", queryset=rows))
+    return list(vendor.subcontractors.all())
