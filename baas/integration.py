@@ -65,11 +65,15 @@ def baa_panel(request, vendor) -> dict:
     organization = request.practice
     today = practice_today(organization)
     warning = panels.tier_rules(request)[vendor.tier].first_warning_days
-    agreements = list(
-        BusinessAssociateAgreement.objects.for_org(organization)
-        .filter(vendor=vendor)
-        .prefetch_related("checklist", "amendments")
-        .order_by("-created_at", "-id")
+    agreements = (
+        list(
+            BusinessAssociateAgreement.objects.for_org(organization)
+            .filter(vendor=vendor)
+            .prefetch_related("checklist", "amendments")
+            .order_by("-created_at", "-id")
+        )
+        if panels.has_rows(vendor, "agreements")
+        else []
     )
     ref = reference_agreement(agreements)
     facts = (
@@ -118,6 +122,9 @@ def baa_panel(request, vendor) -> dict:
         "can_write": request.membership.can_write,
         "today": today,
     }
+
+
+panels.lists("agreements", BusinessAssociateAgreement)
 
 
 def with_coverage_end(vendors):

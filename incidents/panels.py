@@ -2,7 +2,7 @@
 whether the vendor reported it in time (``incidents.clocks``). Two queries, shared with what
 the vendor's next review reads (``review.py``)."""
 
-from vendors.panels import page_read, register
+from vendors.panels import has_rows, lists, page_read, register
 
 from . import clocks
 from .models import VendorIncident
@@ -11,6 +11,8 @@ from .models import VendorIncident
 def vendor_incidents(vendor) -> list[VendorIncident]:
     """The vendor's incidents with their notices: on the vendor page, read once for this panel
     and the review inputs the oversight panel lists (``review.py``)."""
+    if not has_rows(vendor, "incidents"):
+        return []
     return page_read(
         vendor,
         "incidents",
@@ -42,3 +44,4 @@ def incident_panel(request, vendor) -> dict:
 
 def connect() -> None:
     register(incident_panel)
+    lists("incidents", VendorIncident)

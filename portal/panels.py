@@ -1,11 +1,13 @@
 """The vendor page's questionnaire requests, with their status. One query."""
 
-from vendors.panels import register
+from vendors.panels import has_rows, lists, register
 
 from .models import QuestionnaireRequest
 
 
 def questionnaire_panel(request, vendor) -> dict:
+    if not has_rows(vendor, "questionnaires"):
+        return {"template": "portal/_vendor_panel.html", "order": 55, "rows": []}
     rows = list(
         QuestionnaireRequest.objects.for_org(request.practice)
         .filter(vendor=vendor)
@@ -28,3 +30,4 @@ def questionnaire_panel(request, vendor) -> dict:
 
 def connect() -> None:
     register(questionnaire_panel)
+    lists("questionnaires", QuestionnaireRequest)
