@@ -64,7 +64,7 @@ def baa_panel(request, vendor) -> dict:
     """The vendor page's BAA section: status, agreement of reference, its findings."""
     organization = request.practice
     today = practice_today(organization)
-    warning = panels.tier_rules(request)[vendor.tier].first_warning_days
+    warning = panels.tier_rules(request, vendor)[vendor.tier].first_warning_days
     agreements = (
         list(
             BusinessAssociateAgreement.objects.for_org(organization)

@@ -49,7 +49,7 @@ def _day(moment, tz) -> date:
 def oversight_panel(request, vendor) -> dict:
     tz = request.practice.tzinfo
     today = practice_today(request.practice)
-    rules = tier_rules(request)[vendor.tier]
+    rules = tier_rules(request, vendor)[vendor.tier]
     records = _rows(
         vendor,
         "diligence_records",

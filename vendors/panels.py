@@ -18,7 +18,8 @@ from django.db import connection
 from django.db.models import BooleanField, Prefetch, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 
-from oversight.models import rules_for
+from oversight.models import TierPolicy, rules_for
+from oversight.policy import DEFAULT_RULES
 
 from .models import BusinessAssociate, Subcontractor, TierChange, VendorContact
 
@@ -73,6 +74,14 @@ def presence() -> dict[str, RawSQL]:
             (),
             output_field=BooleanField(),
         )
+    # And whether the practice changed its tier policy (``tier_rules``).
+    policies = q(TierPolicy._meta.db_table)
+    annotations["page_practice_has_policy"] = RawSQL(
+        f"EXISTS (SELECT 1 FROM {policies}"
+        f" WHERE {policies}.{q('organization_id')} = {vendors}.{q('organization_id')})",
+        (),
+        output_field=BooleanField(),
+    )
     return annotations
 
 
@@ -111,12 +120,18 @@ def one_to_one(vendor, relation: str):
         return None
 
 
-def tier_rules(request) -> dict:
-    """The practice's tier rules (``rules_for``), ``{tier: rules}``, once per request."""
+def tier_rules(request, vendor=None) -> dict:
+    """The practice's tier rules (``rules_for``), ``{tier: rules}``, once per request; the
+    defaults without a query when the page's vendor was read with ``presence`` and the
+    practice has not changed its policy."""
     cached = getattr(request, "_vendor_page_tier_rules", None)
     if cached is None:
         org = request.practice.pk
-        cached = request._vendor_page_tier_rules = rules_for([org])[org]
+        if not getattr(vendor, "page_practice_has_policy", True):
+            cached = dict(DEFAULT_RULES)  # what ``rules_for`` gives a practice without rows
+        else:
+            cached = rules_for([org])[org]
+        request._vendor_page_tier_rules = cached
     return cached
 
 
