@@ -29,7 +29,6 @@ from .choices import AgreementStatus
 from .models import (
     BusinessAssociateAgreement,
     practice_facts,
-    subcontractor_counts,
     vendor_facts,
 )
 from .services import (
@@ -65,12 +64,16 @@ def baa_panel(request, vendor) -> dict:
     """The vendor page's BAA section: status, agreement of reference, its findings."""
     organization = request.practice
     today = practice_today(organization)
-    warning = panels.tier_rules(request)[vendor.tier].first_warning_days
-    agreements = list(
-        BusinessAssociateAgreement.objects.for_org(organization)
-        .filter(vendor=vendor)
-        .prefetch_related("checklist", "amendments")
-        .order_by("-created_at", "-id")
+    warning = panels.tier_rules(request, vendor)[vendor.tier].first_warning_days
+    agreements = (
+        list(
+            BusinessAssociateAgreement.objects.for_org(organization)
+            .filter(vendor=vendor)
+            .prefetch_related("checklist", "amendments")
+            .order_by("-created_at", "-id")
+        )
+        if panels.has_rows(vendor, "agreements")
+        else []
     )
     ref = reference_agreement(agreements)
     facts = (
@@ -81,7 +84,10 @@ def baa_panel(request, vendor) -> dict:
         if ref
         else None
     )
-    v = vendor_facts(vendor, subcontractor_count=subcontractor_counts([vendor.pk])[vendor.pk])
+    # The page's subcontractor rows (``vendors.panels``), counted as ``subcontractor_counts``
+    # counts them: the current ones.
+    current = [s for s in panels.subcontractors(vendor) if s.ended_on is None]
+    v = vendor_facts(vendor, subcontractor_count=len(current))
     found = findings.evaluate(v, facts, practice_facts(organization), today, warning)
     status = derived_status(
         baa_state=vendor.baa_state,
@@ -116,6 +122,9 @@ def baa_panel(request, vendor) -> dict:
         "can_write": request.membership.can_write,
         "today": today,
     }
+
+
+panels.lists("agreements", BusinessAssociateAgreement)
 
 
 def with_coverage_end(vendors):

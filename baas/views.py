@@ -68,10 +68,27 @@ def _filtered_agreements(request):
     return filterset, rows.order_by("vendor__name", "-created_at", "-id"), today
 
 
+# What the agreement list shows of a row (``agreement_list.html``, ``_agreement_status.html``).
+LIST_FIELDS = (
+    "vendor",
+    "vendor__name",
+    "status",
+    "template_source",
+    "service_agreement",
+    "signed_on",
+    "expires_on",
+    "auto_renews",
+    "findings_critical",
+    "findings_warning",
+)
+
+
 @member_required
 def agreement_list(request):
     filterset, qs, today = _filtered_agreements(request)
-    paginator = Paginator(qs, PAGE_SIZE)
+    # The same rows, with only the columns the table shows (not every term of each agreement
+    # and every field of its vendor).
+    paginator = Paginator(qs.only(*LIST_FIELDS), PAGE_SIZE)
     # Counted as the dashboard counts it (the filterset's rows): the same number without the
     # join on vendors that only the sort needs (65 ms to 5 at 20,000 vendors).
     paginator.count = filterset.qs.count()

@@ -5,13 +5,21 @@ queries whatever the number of records."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from oversight.policy import DueState
 from vendors import activation
 from vendors.choices import RelationshipStatus
-from vendors.panels import register, tier_history, tier_rules
+from vendors.panels import (
+    has_rows,
+    lists,
+    one_to_one,
+    read_with_vendor,
+    register,
+    tier_history,
+    tier_rules,
+)
 
 from . import review_inputs, schedule
 from .choices import ActionStatus
@@ -41,8 +49,10 @@ def _day(moment, tz) -> date:
 def oversight_panel(request, vendor) -> dict:
     tz = request.practice.tzinfo
     today = practice_today(request.practice)
-    rules = tier_rules(request)[vendor.tier]
-    records = list(
+    rules = tier_rules(request, vendor)[vendor.tier]
+    records = _rows(
+        vendor,
+        "diligence_records",
         DueDiligenceRecord.objects.filter(vendor=vendor)
         .select_related("reviewer__user")
         .prefetch_related(
@@ -51,14 +61,23 @@ def oversight_panel(request, vendor) -> dict:
                 "controls",
                 queryset=ControlAnswer.objects.filter(superseded_at=None).order_by("id"),
             ),
-        )
+        ),
     )
-    reviews = list(VendorReview.objects.filter(vendor=vendor).select_related("reviewer__user"))
-    actions = list(
-        FollowUpAction.objects.filter(vendor=vendor).select_related("owner__user", "record")
+    reviews = _rows(
+        vendor,
+        "reviews",
+        VendorReview.objects.filter(vendor=vendor).select_related("reviewer__user"),
     )
-    offboarding = Offboarding.objects.filter(vendor=vendor).prefetch_related("certificates").first()
-    row = VendorSchedule.objects.filter(vendor=vendor).first()
+    actions = _rows(
+        vendor,
+        "actions",
+        FollowUpAction.objects.filter(vendor=vendor).select_related("owner__user"),
+    )
+    # Read with the vendor (``connect``).
+    offboarding: Offboarding | None = one_to_one(vendor, "offboarding")
+    row: VendorSchedule | None = one_to_one(vendor, "schedule")
+    if offboarding is not None:
+        prefetch_related_objects([offboarding], "certificates")
     tier_changes = tier_history(vendor)
 
     live = [r for r in records if not r.is_archived]
@@ -125,6 +144,11 @@ def oversight_panel(request, vendor) -> dict:
     }
 
 
+def _rows(vendor, name: str, queryset) -> list:
+    """The rows of one of the panel's lists, not queried when the vendor has none."""
+    return list(queryset) if has_rows(vendor, name) else []
+
+
 def _timeline(vendor, records, reviews, actions, offboarding, tier_changes, tz) -> list[Event]:
     events = [Event(_day(vendor.created_at, tz), "Added to the inventory")]
     for change in tier_changes:
@@ -176,3 +200,7 @@ def _timeline(vendor, records, reviews, actions, offboarding, tier_changes, tz) 
 
 def connect() -> None:
     register(oversight_panel)
+    read_with_vendor("offboarding", "schedule")
+    lists("diligence_records", DueDiligenceRecord)
+    lists("reviews", VendorReview)
+    lists("actions", FollowUpAction)

@@ -2,8 +2,9 @@
 ``diligence`` importing them (imports flow one way; ``incidents`` registers here).
 
 A provider answers for many vendors of one practice at once:
-``provider(organization, vendor_ids) -> {vendor_id: Iterable[ReviewInput]}`` (vendors with
-nothing may be left out), in a number of queries that does not grow with the vendors.
+``provider(organization, vendors) -> {vendor_id: Iterable[ReviewInput]}`` (the vendor
+objects of that practice; vendors with nothing may be left out), in a number of queries that
+does not grow with the vendors.
 Registered in ``AppConfig.ready``. Two uses of one list:
 
 - the review form and the vendor page list the inputs since the last review as findings
@@ -26,7 +27,7 @@ class ReviewInput:
     review_by: date | None = None  # the next review is proposed by this day
 
 
-Provider = Callable[[object, Sequence[int]], Mapping[int, Iterable[ReviewInput]]]
+Provider = Callable[[object, Sequence], Mapping[int, Iterable[ReviewInput]]]
 _providers: list[Provider] = []
 
 
@@ -43,11 +44,13 @@ def since_many(vendors, last_review_on_by_id: Mapping[int, date | None]) -> dict
     found: dict[int, list[ReviewInput]] = {v.pk: [] for v in vendors}
     practices: dict[int, tuple] = {}
     for vendor in vendors:
-        organization, ids = practices.setdefault(vendor.organization_id, (vendor.organization, []))
-        ids.append(vendor.pk)
-    for organization, ids in practices.values():
+        organization, of_practice = practices.setdefault(
+            vendor.organization_id, (vendor.organization, [])
+        )
+        of_practice.append(vendor)
+    for organization, of_practice in practices.values():
         for provider in _providers:
-            for vendor_id, inputs in provider(organization, ids).items():
+            for vendor_id, inputs in provider(organization, of_practice).items():
                 found[vendor_id].extend(inputs)
     for vendor_id, inputs in found.items():
         last = last_review_on_by_id.get(vendor_id)

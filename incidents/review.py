@@ -17,13 +17,17 @@ from diligence.review_inputs import ReviewInput, register
 
 from . import clocks
 from .models import VendorIncident
+from .panels import vendor_incidents
 
 
-def incident_review_inputs(organization, vendor_ids):
+def incident_review_inputs(organization, vendors):
     today = organization.today()
-    incidents = VendorIncident.objects.filter(
-        organization_id=organization.pk, vendor_id__in=vendor_ids
-    ).prefetch_related("notices")
+    if len(vendors) == 1:  # e.g. the vendor page: the incidents its incident panel reads too
+        incidents = vendor_incidents(vendors[0])
+    else:
+        incidents = VendorIncident.objects.filter(
+            organization_id=organization.pk, vendor_id__in=[v.pk for v in vendors]
+        ).prefetch_related("notices")
     found: dict[int, list[ReviewInput]] = {}
     for incident in incidents:
         found.setdefault(incident.vendor_id, []).extend(_inputs(incident, today))

@@ -283,6 +283,19 @@ def policy_data(**changes):
     return data
 
 
+def test_the_vendor_page_follows_the_practices_own_policy(cast, login):
+    """The vendor page reads the policy only when the practice changed it (a practice on the
+    defaults costs no query): both show the interval that applies."""
+    vendor = VendorFactory(organization=cast.practice, status=RelationshipStatus.ACTIVE)
+    default = rules_for([0])[0][vendor.tier].review_interval_months
+    client = login(cast.alice)
+    page = client.get(vendor.get_absolute_url()).content.decode()
+    assert f"every {default} months" in page
+    client.post(reverse("tier_policy"), policy_data(**{f"{vendor.tier}-review_interval_months": 5}))
+    page = client.get(vendor.get_absolute_url()).content.decode()
+    assert "every 5 months" in page and f"every {default} months" not in page
+
+
 def test_admin_edits_the_policy_and_sees_the_history(cast, login):
     client = login(cast.alice)
     response = client.post(

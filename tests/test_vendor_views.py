@@ -343,3 +343,85 @@ def test_choosing_the_msp_category_proposes_remote_access(cast, login):
 def test_a_non_msp_vendor_is_not_asked_about_remote_access(cast, login):
     response = login(cast.bob).post(reverse("vendor_create"), VALID_VENDOR)
     assert response.status_code == 302
+
+
+def test_each_section_lists_the_vendors_rows_or_says_it_has_none(cast, login, vendor):
+    """The page reads whether the vendor has rows in each list with the vendor itself and
+    skips the queries of an empty section (``vendors.panels.presence``): every section still
+    shows the rows the vendor has, and its empty state when it has none."""
+    from datetime import timedelta
+
+    from incidents import services as incident_services
+    from incidents.models import VendorIncident
+    from vendors import services
+
+    from .baas_factories import make_agreement
+    from .diligence_factories import ActionFactory, DiligenceFactory, ReviewFactory
+    from .reminders_factories import ReminderFactory
+
+    client = login(cast.bob)
+    empty = client.get(vendor.get_absolute_url()).text
+    for none in (
+        "No contact yet.",
+        "None recorded.",
+        "No agreement recorded.",
+        "No diligence recorded yet.",
+        "No review recorded yet.",
+        "No follow-up action.",
+        "No incident recorded.",
+        "No questionnaire request.",
+        "Not generated yet.",
+        "No reminder about this vendor yet.",
+    ):
+        assert none in empty, none
+    assert "Tier history (1)" in empty  # the tier computed when the vendor was added
+    assert "Subcontractor of" not in empty
+
+    today = cast.practice.today()
+    ContactFactory(vendor=vendor, name="Sam Security")
+    vendor.subcontractors.create(organization=cast.practice, name="Acme Hosting")
+    other = VendorFactory(organization=cast.practice, name="Parent Co")
+    other.subcontractors.create(organization=cast.practice, linked_vendor=vendor)
+    services.tier_override_set(vendor=vendor, actor=cast.bob.user, tier=Tier.LOW, reason="Why")
+    make_agreement(vendor, service_agreement="Master services")
+    DiligenceFactory(vendor=vendor, summary="SOC 2 read")
+    ReviewFactory(vendor=vendor)
+    ActionFactory(vendor=vendor, description="Obtain the pen-test letter")
+    incident_services.incident_save(
+        incident=VendorIncident(
+            organization=cast.practice,
+            vendor=vendor,
+            title="Misdirected export",
+            vendor_discovered_on=today - timedelta(days=10),
+            vendor_notified_on=today - timedelta(days=8),
+            description="A file was sent to the wrong account.",
+            individuals_affected=12,
+            states={"NY": 12},
+        ),
+        actor=cast.bob.user,
+    )
+    ReminderFactory(recipient=cast.bob, vendor=vendor, vendor_name=vendor.name)
+    page = client.get(vendor.get_absolute_url()).text
+    for shown in (
+        "Sam Security",
+        "Acme Hosting",
+        "Subcontractor of: <a",
+        "Parent Co",
+        "Tier history (2)",
+        "Master services",
+        "SOC 2 Type II report",
+        "Obtain the pen-test letter",
+        "Misdirected export",
+        "BAA expires",
+    ):
+        assert shown in page, shown
+    for none in (
+        "No contact yet.",
+        "No agreement recorded.",
+        "No diligence recorded yet.",
+        "No review recorded yet.",
+        "No follow-up action.",
+        "No incident recorded.",
+        "No reminder about this vendor yet.",
+    ):
+        assert none not in page, none

@@ -43,7 +43,11 @@ def determination_create(request, pk: int):
 def determination_panel(request, vendor) -> dict | None:
     """The vendor page's section: the determination in force, or that one is needed. One
     query."""
-    rows = list(BaDetermination.objects.filter(vendor=vendor).select_related("recorded_by"))
+    rows = (
+        list(BaDetermination.objects.filter(vendor=vendor).select_related("recorded_by"))
+        if panels.has_rows(vendor, "determinations")
+        else []
+    )
     if vendor.needs_baa and not rows:
         return None
     return {
@@ -57,3 +61,4 @@ def determination_panel(request, vendor) -> dict | None:
 
 def connect() -> None:
     panels.register(determination_panel)
+    panels.lists("determinations", BaDetermination)

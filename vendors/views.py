@@ -78,17 +78,31 @@ def ordered(filterset):
 
 @member_required
 def vendor_detail(request, pk: int):
-    vendor = get_for_member(request, vendor_queryset(request), pk=pk)
+    # The list's tier rank is not shown here; the panels' one-to-one rows are read along, and
+    # which of the lists the page shows have rows at all (``panels.presence``).
+    vendor = get_for_member(
+        request,
+        BusinessAssociate.objects.select_related(
+            "owner__user", *panels.vendor_relations()
+        ).annotate(**panels.presence()),
+        pk=pk,
+    )
     vendor.organization = request.practice  # the same row (tenancy): the panels read it
-    contacts = list(vendor.contacts.all())
-    subcontractors = list(vendor.subcontractors.select_related("linked_vendor"))
+    contacts = list(vendor.contacts.all()) if panels.has_rows(vendor, "contacts") else []
+    subcontractors = panels.subcontractors(vendor)
+    # Only the name and link of each vendor that lists this one as its subcontractor.
+    subcontracted_by = (
+        list(vendor.subcontracted_by.values("vendor_id", "vendor__name"))
+        if panels.has_rows(vendor, "subcontracted_by")
+        else []
+    )
     context = {
         "vendor": vendor,
         "contacts": [c for c in contacts if c.ended_on is None],
         "former_contacts": [c for c in contacts if c.ended_on is not None],
         "subcontractors": [s for s in subcontractors if s.ended_on is None],
         "former_subcontractors": [s for s in subcontractors if s.ended_on is not None],
-        "subcontracted_by": list(vendor.subcontracted_by.select_related("vendor")),
+        "subcontracted_by": subcontracted_by,
         "tier_changes": panels.tier_history(vendor)[:20],
         "can_write": request.membership.can_write,
         "panels": panels.render_panels(request, vendor),

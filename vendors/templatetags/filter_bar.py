@@ -1,8 +1,9 @@
-"""The inventory's filter bar without a template render per option.
+"""The list pages' filter bars without a template render per widget and per option.
 
 Django's ``Select`` widget renders a template per ``<option>`` (and ``CheckboxSelectMultiple``
 one per box): the vendor list's filter bar has about 60 of them on every page, a third of the
-page's rendering. ``select`` writes the same ``<select>`` in one pass."""
+page's rendering. ``select`` writes the same ``<select>`` in one pass, ``input`` the same
+``<input>`` as a text, search or number widget (the agreement list's filter bar)."""
 
 from django import template
 from django.forms.models import ModelChoiceIterator
@@ -63,4 +64,23 @@ def select(bound_field):
         bound_field.html_name,
         _attrs({**widget.attrs, **attrs}),
         options,
+    )
+
+
+@register.simple_tag
+def input(bound_field):  # noqa: A001 (the widget it writes)
+    """``bound_field`` as an ``Input`` widget writes it (``django/forms/widgets/input.html``):
+    its type and name, the formatted value if any, the widget's and the bound field's
+    attributes, its id."""
+    widget = bound_field.field.widget
+    attrs = bound_field.build_widget_attrs({}, widget)
+    if bound_field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", bound_field.auto_id)
+    value = widget.format_value(bound_field.value())
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        widget.input_type,
+        bound_field.html_name,
+        NOT_SELECTED if value is None else format_html(' value="{}"', value),
+        _attrs({**widget.attrs, **attrs}),
     )
