@@ -6,12 +6,14 @@ Generic over the registered history models, so apps higher up are included witho
 imported here.
 """
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from django.db import connections
-from django.db.models import Model, OuterRef, Q, Subquery, Value
+from django.db import connection
+from django.db.models import Model, OuterRef, Q, Subquery
 from django.urls import reverse
 from simple_history.models import registered_models
 
@@ -49,6 +51,13 @@ def tracked_models() -> list[type[Model]]:
         if model is Organization or "organization" in names:
             models.append(model)
     return sorted(models, key=lambda m: m._meta.verbose_name)
+
+
+@cache
+def history_model(model):
+    """The historical model of ``model``: ``model.history`` builds a manager class (with
+    ``inspect``) on every access, which would cost more than the log's queries."""
+    return getattr(model, model._meta.simple_history_manager_attribute).model
 
 
 def model_key(model) -> str:
@@ -90,83 +99,93 @@ def changes_of(record, previous) -> list[Change]:
     return result
 
 
-def _history_queryset(model, org: Organization):
-    qs = model.history.select_related("history_user")
-    if model is Organization:
-        return qs.filter(id=org.pk)
-    return qs.filter(organization_id=org.pk)
-
-
 def _predecessors(model, records) -> dict:
-    """``{history_id: the record before it}`` for the changes among ``records``: two queries
-    for the lot, whatever the length of each object's history (``prev_record`` would cost one
+    """``{history_id: the record before it}`` for the changes among ``records``: one query for
+    the lot, whatever the length of each object's history (``prev_record`` would cost one
     query per row; fetching every earlier row, one row per past change)."""
     changed = [r for r in records if r.history_type == "~"]
     if not changed:
         return {}
-    earlier = model.history.filter(id=OuterRef("id")).filter(
+    history = history_model(model)._default_manager
+    earlier = history.filter(id=OuterRef("id")).filter(
         Q(history_date__lt=OuterRef("history_date"))
         | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
     )
-    previous_of = dict(
-        model.history.filter(history_id__in=[r.history_id for r in changed])
+    previous_ids = (
+        history.filter(history_id__in=[r.history_id for r in changed])
         .annotate(
             previous_id=Subquery(
                 earlier.order_by("-history_date", "-history_id").values("history_id")[:1]
             )
         )
-        .values_list("history_id", "previous_id")
+        .values("previous_id")
     )
-    wanted = [pk for pk in previous_of.values() if pk is not None]
-    rows = {row.history_id: row for row in model.history.filter(history_id__in=wanted)}
-    return {record.history_id: rows.get(previous_of.get(record.history_id)) for record in changed}
+    # The rows fetched are exactly the predecessors of the changes: the one before a change
+    # is the latest fetched row of the same object that is older than it.
+    by_object: dict = defaultdict(list)
+    for row in history.filter(history_id__in=previous_ids).order_by("history_date", "history_id"):
+        by_object[row.id].append(row)
+    keys = {pk: [(r.history_date, r.history_id) for r in rows] for pk, rows in by_object.items()}
+    result = {}
+    for record in changed:
+        rows = by_object.get(record.id, [])
+        at = bisect_left(keys.get(record.id, []), (record.history_date, record.history_id))
+        result[record.history_id] = rows[at - 1] if at else None
+    return result
 
 
-def _load_related(instances, depth: int = 2) -> None:
+def _load_related(instances, depth: int = 2, practice: Organization | None = None) -> None:
     """Load the objects that the instances' names and links read (their vendor, agreement,
     record...) in one query per related model instead of one per row, ``depth`` levels deep
-    (a checklist item names its agreement, which names its vendor)."""
+    (a checklist item names its agreement, which names its vendor). The practice, which
+    every row belongs to, is not fetched again."""
+    known = {Organization: {practice.pk: practice}} if practice is not None else {}
+    fields_by_model: dict = {}
     for _ in range(depth):
         wanted: dict = defaultdict(set)
-        fields_by_model = {}
+        pending = []
         for instance in instances:
-            fields = fields_by_model.setdefault(
-                type(instance),
+            fields = fields_by_model.get(type(instance))
+            if fields is None:
                 # many-to-one and one-to-one (a vendor's schedule names its vendor)
-                [f for f in type(instance)._meta.concrete_fields if f.many_to_one or f.one_to_one],
-            )
+                fields = fields_by_model[type(instance)] = [
+                    f for f in type(instance)._meta.concrete_fields if f.many_to_one or f.one_to_one
+                ]
             for f in fields:
                 value = getattr(instance, f.attname)
-                if value is not None and not f.is_cached(instance):
+                if value is None or f.is_cached(instance):
+                    continue
+                target = known.get(f.related_model, {}).get(value)
+                if target is not None:
+                    f.set_cached_value(instance, target)
+                else:
                     wanted[f.related_model].add(value)
+                    pending.append((instance, f, value))
         if not wanted:
             return
         loaded = {
             related: related._base_manager.in_bulk(list(ids)) for related, ids in wanted.items()
         }
-        for instance in instances:
-            for f in fields_by_model[type(instance)]:
-                value = getattr(instance, f.attname)
-                if value is not None and not f.is_cached(instance):
-                    target = loaded[f.related_model].get(value)
-                    if target is not None:
-                        f.set_cached_value(instance, target)
+        for instance, f, value in pending:
+            target = loaded[f.related_model].get(value)
+            if target is not None:
+                f.set_cached_value(instance, target)
         instances = [obj for objects in loaded.values() for obj in objects.values()]
 
 
-def entries_for(model, records) -> list["Entry"]:
+def entries_for(model, records, practice: Organization | None = None) -> list["Entry"]:
     """Activity entries for history records of one model, with their field changes."""
-    return _entries({model: list(records)})[model]
+    return _entries({model: list(records)}, practice)[model]
 
 
-def _entries(records_by_model: dict) -> dict:
+def _entries(records_by_model: dict, practice: Organization | None = None) -> dict:
     """``{model: [Entry]}`` for history records of several models: predecessors per model,
     and the objects that all the rows name loaded together."""
     previous, instances = {}, {}
     for model, records in records_by_model.items():
         previous[model] = _predecessors(model, records)
         instances[model] = [record.instance for record in records]
-    _load_related([i for objects in instances.values() for i in objects])
+    _load_related([i for objects in instances.values() for i in objects], practice=practice)
     return {
         model: [
             _entry(record, model, previous[model].get(record.history_id), instance)
@@ -213,54 +232,14 @@ def activity(
     merged. Only the rows shown are built: first the (date, id) of the newest
     ``offset + limit`` rows of each source (an index scan each), then, for the chosen ones,
     the records, their predecessors and the objects they name, in bulk."""
-    wanted = offset + limit
-    # One query: the newest ``wanted`` (date, id) of each source (an index scan each), merged.
-    sources: list = []
-    parts = []
-    for model in tracked_models():
-        if object_type and object_type != model_key(model):
-            continue
-        qs = _history_queryset(model, org)
-        if user_id:
-            qs = qs.filter(history_user_id=user_id)
-        if since:
-            qs = qs.filter(history_date__gte=since)
-        if until:
-            qs = qs.filter(history_date__lt=until)
-        parts.append(
-            qs.order_by("-history_date", "-history_id")
-            .annotate(src=Value(len(sources)))
-            .values_list("history_date", "history_id", "src")[:wanted]
-        )
-        sources.append(model)
+    sources: list = [
+        model for model in tracked_models() if not object_type or object_type == model_key(model)
+    ]
     if not object_type or object_type == "access":
-        events = AuditEvent.objects.filter(organization=org)
-        if user_id:
-            events = events.filter(user_id=user_id)
-        if since:
-            events = events.filter(created_at__gte=since)
-        if until:
-            events = events.filter(created_at__lt=until)
-        parts.append(
-            events.order_by("-created_at", "-id")
-            .annotate(src=Value(len(sources)))
-            .values_list("created_at", "id", "src")[:wanted]
-        )
         sources.append(AuditEvent)
-    keys: list[tuple[datetime, int, object]] = []  # (when, id, source)
-    if parts:
-        if (
-            len(parts) > 1
-            and connections[parts[0].db].features.supports_slicing_ordering_in_compound
-        ):
-            merged = [parts[0].union(*parts[1:], all=True)]
-        else:  # SQLite (the local run) cannot limit each part of a UNION: one query each
-            merged = parts
-        keys = [(when, pk, sources[src]) for part in merged for when, pk, src in part]
-    keys.sort(key=lambda k: (k[0], k[1]), reverse=True)
-    page = keys[offset:wanted]
+    page = _newest(sources, org, user_id, since, until, limit, offset)
     chosen: dict = defaultdict(list)
-    for _, pk, source in page:
+    for pk, source in page:
         chosen[source].append(pk)
     built: dict = {}
     records_by_model = {}
@@ -270,12 +249,67 @@ def activity(
                 built[(AuditEvent, event.id)] = _access_entry(event)
         else:
             records_by_model[source] = list(
-                source.history.filter(history_id__in=ids).select_related("history_user")
+                history_model(source)
+                ._default_manager.filter(history_id__in=ids)
+                .select_related("history_user")
             )
-    for model, entries in _entries(records_by_model).items():
+    for model, entries in _entries(records_by_model, org).items():
         for record, entry in zip(records_by_model[model], entries, strict=True):
             built[(model, record.history_id)] = entry
-    return [built[(source, pk)] for _, pk, source in page if (source, pk) in built]
+    return [built[(source, pk)] for pk, source in page if (source, pk) in built]
+
+
+def _columns(source) -> tuple[str, str, str, str, str]:
+    """(table, date, id, practice, user) columns of a source of the log, quoted."""
+    quote = connection.ops.quote_name
+    if source is AuditEvent:
+        names = ("created_at", "id", "organization_id", "user_id")
+        table = AuditEvent._meta.db_table
+    else:
+        scope = "id" if source is Organization else "organization_id"
+        names = ("history_date", "history_id", scope, "history_user_id")
+        table = history_model(source)._meta.db_table
+    return (quote(table), *(quote(name) for name in names))
+
+
+def _newest(sources, org, user_id, since, until, limit, offset) -> list[tuple[int, object]]:
+    """(id, source) of rows ``offset`` to ``offset + limit`` of the log, newest first: one
+    query, the newest ``offset + limit`` rows of each source (an index scan each on
+    (practice, date desc, id desc)), merged and cut by the database.
+
+    Written as SQL: the ORM would compile a UNION of some thirty parts on every page, which
+    costs more than running it; and each part is wrapped as a subquery, the form of a UNION
+    of ordered, limited parts that SQLite (the local run) accepts too."""
+    wanted = int(offset + limit)
+    adapt = connection.ops.adapt_datetimefield_value
+    parts, params = [], []
+    for src, source in enumerate(sources):
+        table, date, pk, scope, user = _columns(source)
+        where = [f"{scope} = %s"]
+        params.append(org.pk)
+        if user_id:
+            where.append(f"{user} = %s")
+            params.append(user_id)
+        if since:
+            where.append(f"{date} >= %s")
+            params.append(adapt(since))
+        if until:
+            where.append(f"{date} < %s")
+            params.append(adapt(until))
+        parts.append(
+            f"SELECT * FROM (SELECT {date} AS w, {pk} AS k, {src} AS s FROM {table} "
+            f"WHERE {' AND '.join(where)} ORDER BY {date} DESC, {pk} DESC LIMIT {wanted}) p{src}"
+        )
+    if not parts:
+        return []
+    # Ties (same date and id) keep the order of the sources.
+    sql = (
+        f"SELECT k, s FROM ({' UNION ALL '.join(parts)}) log "
+        f"ORDER BY w DESC, k DESC, s LIMIT {int(limit)} OFFSET {int(offset)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(pk, sources[src]) for pk, src in cursor.fetchall()]
 
 
 def _access_entry(event: AuditEvent) -> Entry:
