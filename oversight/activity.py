@@ -15,6 +15,7 @@ from functools import cache
 from django.db import connection
 from django.db.models import Model, OuterRef, Q, Subquery
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from simple_history.models import registered_models
 
 from .models import AuditEvent, Organization
@@ -41,6 +42,11 @@ class Entry:
     changes: list[Change] = field(default_factory=list)
     history_url: str = ""
     source: str = "change"  # "change" or "access"
+
+    def when_local(self) -> str:
+        """``when`` in the current time zone, as the log prints it: what the template's
+        ``date:"Y-m-d H:i T"`` gave, at a fraction of a filter's cost on every row."""
+        return dateformat.format(timezone.localtime(self.when), "Y-m-d H:i T")
 
 
 def tracked_models() -> list[type[Model]]:
