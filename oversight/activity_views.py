@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from .activity import Entry, activity, entries_for, history_model, model_key, tracked_models
+from .activity import Entry, activity, entries_for, history_records, model_key, tracked_models
 from .models import Membership, Organization
 from .tenancy import member_required
 
@@ -107,7 +107,7 @@ def object_history(request, app_label: str, model_name: str, pk: int):
         raise Http404 from error
     if model not in tracked_models():
         raise Http404
-    records = history_model(model)._default_manager.filter(id=pk).select_related("history_user")
+    records = history_records(model).filter(id=pk)
     if model is Organization:
         records = records.filter(id=request.practice.pk)
     else:
