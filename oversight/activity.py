@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
+from django.apps import apps
 from django.db import connection
 from django.db.models import F, Model
 from django.db.models.expressions import RawSQL
@@ -54,14 +55,23 @@ class Entry:
         return f"{local:%Y-%m-%d %H:%M} {'' if ambiguous else local.tzname()}"
 
 
-def tracked_models() -> list[type[Model]]:
+def tracked_models() -> tuple[type[Model], ...]:
     """Models with history that belong to a practice (or are the practice)."""
+    if not apps.ready:  # the registry fills as the models load
+        return _tracked_models()
+    return _tracked_models_loaded()
+
+
+def _tracked_models() -> tuple[type[Model], ...]:
     models = []
     for model in registered_models.values():
         names = {f.name for f in model._meta.get_fields()}
         if model is Organization or "organization" in names:
             models.append(model)
-    return sorted(models, key=lambda m: m._meta.verbose_name)
+    return tuple(sorted(models, key=lambda m: m._meta.verbose_name))
+
+
+_tracked_models_loaded = cache(_tracked_models)
 
 
 @cache
