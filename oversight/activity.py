@@ -175,24 +175,24 @@ def _predecessors(model, records) -> dict:
     return result
 
 
+@cache
+def _relations(model) -> list:
+    """Many-to-one and one-to-one fields of ``model`` (a vendor's schedule names its vendor)."""
+    return [f for f in model._meta.concrete_fields if f.many_to_one or f.one_to_one]
+
+
 def _load_related(instances, depth: int = 2, practice: Organization | None = None) -> None:
     """Load the objects that the instances' names and links read (their vendor, agreement,
     record...) in one query per related model instead of one per row, ``depth`` levels deep
-    (a checklist item names its agreement, which names its vendor). The practice, which
-    every row belongs to, is not fetched again."""
+    (a checklist item names its agreement, which names its vendor): each level but the last
+    with the objects it names joined in. The practice, which every row belongs to, is not
+    fetched again."""
     known = {Organization: {practice.pk: practice}} if practice is not None else {}
-    fields_by_model: dict = {}
-    for _ in range(depth):
+    for level in range(depth, 0, -1):
         wanted: dict = defaultdict(set)
         pending = []
         for instance in instances:
-            fields = fields_by_model.get(type(instance))
-            if fields is None:
-                # many-to-one and one-to-one (a vendor's schedule names its vendor)
-                fields = fields_by_model[type(instance)] = [
-                    f for f in type(instance)._meta.concrete_fields if f.many_to_one or f.one_to_one
-                ]
-            for f in fields:
+            for f in _relations(type(instance)):
                 value = getattr(instance, f.attname)
                 if value is None or f.is_cached(instance):
                     continue
@@ -205,7 +205,10 @@ def _load_related(instances, depth: int = 2, practice: Organization | None = Non
         if not wanted:
             return
         loaded = {
-            related: related._base_manager.in_bulk(list(ids)) for related, ids in wanted.items()
+            related: related._base_manager.select_related(
+                *(f.name for f in _relations(related)) if level > 1 else ()
+            ).in_bulk(list(ids))
+            for related, ids in wanted.items()
         }
         for instance, f, value in pending:
             target = loaded[f.related_model].get(value)
@@ -227,13 +230,14 @@ def _entries(records_by_model: dict, practice: Organization | None = None) -> di
         previous[model] = _predecessors(model, records)
         instances[model] = [record.instance for record in records]
     _load_related([i for objects in instances.values() for i in objects], practice=practice)
-    return {
-        model: [
-            _entry(record, model, previous[model].get(record.history_id), instance)
+    entries = {}
+    for model, records in records_by_model.items():
+        history_url = _history_url(model)
+        entries[model] = [
+            _entry(record, model, previous[model].get(record.history_id), instance, history_url)
             for record, instance in zip(records, instances[model], strict=True)
         ]
-        for model, records in records_by_model.items()
-    }
+    return entries
 
 
 def history_records(model):
@@ -244,8 +248,17 @@ def history_records(model):
     )
 
 
-def _entry(record, model, previous=None, instance=None) -> Entry:
-    instance = instance if instance is not None else record.instance
+def _history_url(model):
+    """``pk -> the address of the History tab of that record of model``, from one ``reverse``
+    for all the rows (its cost, on every row, was a tenth of the log's)."""
+    placeholder = "2147483647"
+    pattern = reverse(
+        "object_history", args=[model._meta.app_label, model._meta.model_name, placeholder]
+    )
+    return lambda pk: pattern.replace(placeholder, str(pk))
+
+
+def _entry(record, model, previous, instance, history_url) -> Entry:
     instance_url = ""
     if record.history_type != "-":
         try:
@@ -260,9 +273,7 @@ def _entry(record, model, previous=None, instance=None) -> Entry:
         object_repr=str(instance)[:200],
         object_url=instance_url,
         changes=changes_of(record, previous),
-        history_url=reverse(
-            "object_history", args=[model._meta.app_label, model._meta.model_name, record.id]
-        ),
+        history_url=history_url(record.id),
     )
 
 
