@@ -81,6 +81,14 @@ def history_model(model):
     return getattr(model, model._meta.simple_history_manager_attribute).model
 
 
+def history_records(model):
+    """The history records of ``model``, each with the email of who made it (the one
+    column of the user a row shows)."""
+    return history_model(model)._default_manager.annotate(
+        history_user_email=F("history_user__email")
+    )
+
+
 def model_key(model) -> str:
     return f"{model._meta.app_label}.{model._meta.model_name}"
 
@@ -218,7 +226,8 @@ def _load_related(instances, depth: int = 2, practice: Organization | None = Non
 
 
 def entries_for(model, records, practice: Organization | None = None) -> list["Entry"]:
-    """Activity entries for history records of one model, with their field changes."""
+    """Activity entries for history records of one model (from ``history_records``), with
+    their field changes."""
     return _entries({model: list(records)}, practice)[model]
 
 
@@ -232,23 +241,15 @@ def _entries(records_by_model: dict, practice: Organization | None = None) -> di
     _load_related([i for objects in instances.values() for i in objects], practice=practice)
     entries = {}
     for model, records in records_by_model.items():
-        history_url = _history_url(model)
+        history_url_of = _history_url_of(model)
         entries[model] = [
-            _entry(record, model, previous[model].get(record.history_id), instance, history_url)
+            _entry(record, model, previous[model].get(record.history_id), instance, history_url_of)
             for record, instance in zip(records, instances[model], strict=True)
         ]
     return entries
 
 
-def history_records(model):
-    """The history records of ``model``, each with the email of who made it (the one
-    column of the user a row shows)."""
-    return history_model(model)._default_manager.annotate(
-        history_user_email=F("history_user__email")
-    )
-
-
-def _history_url(model):
+def _history_url_of(model):
     """``pk -> the address of the History tab of that record of model``, from one ``reverse``
     for all the rows (its cost, on every row, was a tenth of the log's)."""
     placeholder = "2147483647"
@@ -258,7 +259,7 @@ def _history_url(model):
     return lambda pk: pattern.replace(placeholder, str(pk))
 
 
-def _entry(record, model, previous, instance, history_url) -> Entry:
+def _entry(record, model, previous, instance, history_url_of) -> Entry:
     instance_url = ""
     if record.history_type != "-":
         try:
@@ -273,7 +274,7 @@ def _entry(record, model, previous, instance, history_url) -> Entry:
         object_repr=str(instance)[:200],
         object_url=instance_url,
         changes=changes_of(record, previous),
-        history_url=history_url(record.id),
+        history_url=history_url_of(record.id),
     )
 
 
@@ -288,9 +289,9 @@ def activity(
     offset: int = 0,
 ) -> list[Entry]:
     """Entries ``offset`` to ``offset + limit`` of the log, newest first, changes and reads
-    merged. Only the rows shown are built: first the (date, id) of the newest
-    ``offset + limit`` rows of each source (an index scan each), then, for the chosen ones,
-    the records, their predecessors and the objects they name, in bulk."""
+    merged. Only the rows shown are built: first which rows they are (``_newest``: one
+    query), then their records, the records before them and the objects they name, in bulk
+    (a query or two per kind of record, whatever the number of rows)."""
     sources: list = [
         model for model in tracked_models() if not object_type or object_type == model_key(model)
     ]
