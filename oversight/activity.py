@@ -292,12 +292,31 @@ def activity(
     merged. Only the rows shown are built: first which rows they are (``_newest``: one
     query), then their records, the records before them and the objects they name, in bulk
     (a query or two per kind of record, whatever the number of rows)."""
+    sources = _sources(object_type)
+    return _built(org, _newest(sources, org, user_id, since, until, limit=limit, offset=offset))
+
+
+def activity_page(
+    org: Organization, *, page: int, per_page: int, **filters
+) -> tuple[list[Entry], bool]:
+    """Page ``page`` (from 1) of the log (``filters`` as ``activity``'s), and whether an older
+    page follows: the row after the page is looked up, not built."""
+    sources = _sources(filters.pop("object_type", ""))
+    rows = _newest(sources, org, limit=per_page + 1, offset=(page - 1) * per_page, **filters)
+    return _built(org, rows[:per_page]), len(rows) > per_page
+
+
+def _sources(object_type: str) -> list:
     sources: list = [
         model for model in tracked_models() if not object_type or object_type == model_key(model)
     ]
     if not object_type or object_type == "access":
         sources.append(AuditEvent)
-    page = _newest(sources, org, user_id, since, until, limit, offset)
+    return sources
+
+
+def _built(org: Organization, page: list[tuple[int, object]]) -> list[Entry]:
+    """The entries of the (id, source) rows of ``page``, in its order."""
     chosen: dict = defaultdict(list)
     for pk, source in page:
         chosen[source].append(pk)
@@ -328,7 +347,9 @@ def _columns(source) -> tuple[str, str, str, str, str]:
     return (quote(table), *(quote(name) for name in names))
 
 
-def _newest(sources, org, user_id, since, until, limit, offset) -> list[tuple[int, object]]:
+def _newest(
+    sources, org, user_id=None, since=None, until=None, *, limit, offset
+) -> list[tuple[int, object]]:
     """(id, source) of rows ``offset`` to ``offset + limit`` of the log, newest first: one
     query, the newest ``offset + limit`` rows of each source (an index scan each on
     (practice, date desc, id desc)), merged and cut by the database.

@@ -8,7 +8,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from .activity import Entry, activity, entries_for, history_records, model_key, tracked_models
+from .activity import (
+    Entry,
+    activity_page,
+    entries_for,
+    history_records,
+    model_key,
+    tracked_models,
+)
 from .models import Membership, Organization
 from .tenancy import member_required
 
@@ -114,17 +121,15 @@ def activity_log(request):
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
         person = data.get("person")
-        entries = activity(
+        entries, has_next = activity_page(
             practice,
             user_id=person.user_id if person else None,
             object_type=data.get("object_type") or "",
             since=_aware(data.get("since")),
             until=_aware(data.get("until"), end=True),
-            limit=PER_PAGE + 1,  # one more tells whether there is an older page
-            offset=(page - 1) * PER_PAGE,
+            page=page,
+            per_page=PER_PAGE,
         )
-        has_next = len(entries) > PER_PAGE
-        entries = entries[:PER_PAGE]
     context = {
         "form": form,
         "entries": entries,
