@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
 
 from oversight.files import StoredFile
+from oversight.history import PracticeHistory
 from oversight.models import TenantModel, TenantQuerySet
 from vendors.models import BusinessAssociate, Subcontractor
 
@@ -164,7 +164,7 @@ class BusinessAssociateAgreement(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = AgreementQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["vendor__name", "-created_at", "-id"]
@@ -330,7 +330,7 @@ class ChecklistItem(TenantModel):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["agreement", "position"]
@@ -365,7 +365,7 @@ class AgreementDocument(StoredFile):
         max_length=12, choices=DocumentKind.choices, default=DocumentKind.SIGNED
     )
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
@@ -397,7 +397,7 @@ class Amendment(TenantModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["-amended_on", "-id"]

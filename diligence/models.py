@@ -6,9 +6,9 @@ the history tables."""
 
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from oversight.files import StoredFile
+from oversight.history import PracticeHistory
 from oversight.models import Membership, TenantModel
 from vendors.models import BusinessAssociate
 
@@ -67,7 +67,7 @@ class DueDiligenceRecord(TenantModel):
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["-performed_on", "-id"]
@@ -136,7 +136,7 @@ class EvidenceFile(StoredFile):
 
     record = models.ForeignKey(DueDiligenceRecord, on_delete=models.PROTECT, related_name="files")
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -157,7 +157,7 @@ class ControlAnswer(TenantModel):
     note = models.CharField(max_length=500, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["record", "id"]
@@ -193,7 +193,7 @@ class VendorReview(TenantModel):
     next_due_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["-reviewed_on", "-id"]
@@ -230,7 +230,7 @@ class FollowUpAction(TenantModel):
     completed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -275,7 +275,7 @@ class Offboarding(TenantModel):
     closed_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         indexes = [
@@ -315,7 +315,7 @@ class DispositionCertificate(StoredFile):
         Offboarding, on_delete=models.PROTECT, related_name="certificates"
     )
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -333,7 +333,7 @@ class VendorSchedule(TenantModel):
     last_review_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         indexes = [

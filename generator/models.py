@@ -4,10 +4,10 @@ agreements generated from them (one row per generated version)."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from simple_history.models import HistoricalRecords
 
 from baas.choices import CapKind, CarveOut, DayKind, IndemnityCover, NoticeTrigger
 from baas.models import BusinessAssociateAgreement
+from oversight.history import PracticeHistory
 from oversight.models import Organization, TenantModel
 
 from . import positions
@@ -92,7 +92,7 @@ class StandardPositions(TenantModel):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         verbose_name = "standard BAA positions"
@@ -152,7 +152,7 @@ class GeneratedAgreement(TenantModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -227,7 +227,7 @@ class SignatureRequest(TenantModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,8 +3,8 @@ only categories and counts. Kept, never deleted (164.530(j): documentation six y
 
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
 
+from oversight.history import PracticeHistory
 from oversight.models import TenantModel
 from vendors.models import BusinessAssociate
 
@@ -121,7 +121,7 @@ class VendorIncident(TenantModel):
     baa_window_unit = models.CharField(max_length=8, default=clocks.WindowUnit.CALENDAR)
 
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     FACTORS = ("factor_nature", "factor_recipient", "factor_acquired", "factor_mitigation")
 
@@ -220,7 +220,7 @@ class IncidentNotice(TenantModel):
         help_text="E.g. the state, the outlet. " + NO_IDENTIFIERS,
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["given_on", "id"]

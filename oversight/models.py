@@ -9,9 +9,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from .choices import BINDER_ROLES, WRITE_ROLES, AuditAction, ReminderMode, Role
+from .history import PracticeHistory
 from .net import client_ip
 
 TIMEZONE_CHOICES = [
@@ -60,7 +60,7 @@ class Organization(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["name"]
@@ -132,7 +132,7 @@ class Membership(models.Model):
 
     objects = CurrentMembershipManager()
     all_objects = MembershipQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["organization__name", "user__email"]
@@ -267,7 +267,7 @@ class TierPolicy(TenantModel):
         "disposition certificate due (days after termination)"
     )
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["organization", "tier"]

@@ -3,10 +3,10 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from diligence.choices import DiligenceKind
 from oversight.files import StoredFile
+from oversight.history import PracticeHistory
 from oversight.models import TenantModel
 from vendors.models import BusinessAssociate
 
@@ -37,7 +37,7 @@ class AccessLink(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     last_opened_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["last_opened_at"])
+    history = PracticeHistory(excluded_fields=["last_opened_at"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -72,7 +72,7 @@ class PracticeQuestionnaire(TenantModel):
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["title", "id"]
@@ -122,7 +122,7 @@ class QuestionnaireRequest(TenantModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -166,7 +166,7 @@ class Submission(TenantModel):
     submitted_by_title = models.CharField(max_length=200)
     submitted_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -183,7 +183,7 @@ class PortalFile(StoredFile):
     )
     kind = models.CharField(max_length=32, choices=DiligenceKind.choices)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -6,9 +6,9 @@ Nothing here changes an agreement: a person accepts or rejects each ``Proposal``
 
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 
 from baas.models import AgreementDocument, BusinessAssociateAgreement
+from oversight.history import PracticeHistory
 from oversight.models import TenantModel
 
 from .choices import ProposalStatus, ReadingStatus
@@ -38,7 +38,7 @@ class DocumentReading(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -75,7 +75,7 @@ class Proposal(TenantModel):
     # they edited the proposal first (status "edited"); the reader's own value is kept.
     edited_terms = models.JSONField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["position", "pk"]

@@ -96,3 +96,26 @@ def test_anonymous_is_redirected(client, cast, vendor):
         reverse("object_history", args=["vendors", "businessassociate", vendor.pk]),
     ):
         assert client.get(url)["Location"].startswith(reverse("account_login"))
+
+
+def test_activity_log_prints_times_in_the_practice_zone(cast, login, vendor):
+    """Each row's time is the practice's wall clock with its zone; in the hour the clocks go
+    back, which happens twice, the time is printed without a zone it cannot tell."""
+    assert cast.practice.timezone == "America/New_York"
+    bob = login(cast.bob)
+    for criticality in ("high", "low", "medium"):
+        edit_vendor(bob, vendor, criticality=criticality)
+    changes = list(vendor.history.filter(history_type="~").order_by("history_id"))
+    moments = [
+        "2025-07-01T12:00:00+00:00",
+        "2025-12-01T17:30:00+00:00",
+        "2025-11-02T05:30:00+00:00",  # 01:30 on the night 01:00-02:00 happens twice
+    ]
+    for record, moment in zip(changes, moments, strict=True):
+        type(record).objects.filter(history_id=record.history_id).update(history_date=moment)
+    text = login(cast.charlie).get(reverse("activity_log")).text
+    assert "2025-07-01 08:00 EDT" in text
+    assert "2025-12-01 12:30 EST" in text
+    assert "2025-11-02 01:30 </td>" in text
+    history = bob.get(reverse("object_history", args=["vendors", "businessassociate", vendor.pk]))
+    assert "2025-07-01 08:00 EDT" in history.text

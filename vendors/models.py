@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
 
+from oversight.history import PracticeHistory
 from oversight.models import Membership, TenantModel, TenantQuerySet
 
 from .baa_status import BaaState
@@ -112,7 +112,7 @@ class BusinessAssociate(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BusinessAssociateQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["name"]
@@ -187,7 +187,7 @@ class VendorContact(TenantModel):
     # listed as former on the vendor page, kept in the history and the binder.
     ended_on = models.DateField("no longer a contact since", null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["role", "name"]
@@ -219,7 +219,7 @@ class Subcontractor(TenantModel):
     # 164.530(j)(2)): the record of who held the practice's PHI, and when, is kept.
     ended_on = models.DateField("no longer used since", null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["name"]
@@ -287,7 +287,7 @@ class BaDetermination(TenantModel):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = PracticeHistory()
 
     class Meta:
         ordering = ["-determined_on", "-id"]
