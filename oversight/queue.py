@@ -85,9 +85,14 @@ def register_data_token(token: Callable) -> None:
     _data_token = token
 
 
+def data_token(org_id: int) -> str | None:
+    """The practice's data token (``None``: nothing may be kept), for ``kept_rows``."""
+    return _data_token(org_id) if _data_token else None
+
+
 def _fetch(org_id: int, sql: str, params: list) -> list[tuple]:
     """The rows of ``sql``; kept in the cache under the practice's data token and the query."""
-    return kept_rows(_data_token(org_id) if _data_token else None, sql, params)
+    return kept_rows(data_token(org_id), sql, params)
 
 
 def kept_rows(token: str | None, sql: str, params: list) -> list[tuple]:

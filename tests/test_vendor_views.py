@@ -260,6 +260,36 @@ def test_constant_query_count(cast, login, django_assert_num_queries, page):
     assert len(at_50) == len(at_5), [q["sql"] for q in at_50.captured_queries]
 
 
+@pytest.mark.django_db(transaction=True)  # kept only outside a transaction: as in a request
+def test_list_is_kept_until_the_next_write_and_never_stale(cast, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for name in ("Kept Alpha", "Kept Gamma"):
+        VendorFactory(organization=cast.practice, name=name)
+    client = login(cast.charlie)
+    url = reverse("vendor_list") + "?q=kept"
+
+    def shown():
+        response = client.get(url)
+        caption = response.text.split('<caption class="small">')[1].split("<")[0]
+        return caption, [v.name for v in response.context["page"]]
+
+    assert shown() == ("2 vendors", ["Kept Alpha", "Kept Gamma"])
+    with CaptureQueriesContext(connection) as kept:
+        assert shown() == ("2 vendors", ["Kept Alpha", "Kept Gamma"])
+    # Neither the count nor the page's order was read again from the vendors.
+    assert not any("COUNT(" in q["sql"] for q in kept.captured_queries)
+    # Any write shows at once, even a bulk update no service saw, and a new vendor.
+    BusinessAssociate.objects.filter(name="Kept Alpha").update(name="Kept Zeta")
+    assert shown() == ("2 vendors", ["Kept Gamma", "Kept Zeta"])
+    VendorFactory(organization=cast.practice, name="Kept Beta")
+    assert shown() == ("3 vendors", ["Kept Beta", "Kept Gamma", "Kept Zeta"])
+    # Another practice's vendor is not counted, and its write changes nothing here.
+    VendorFactory(organization=cast.other_practice, name="Kept Elsewhere")
+    assert shown() == ("3 vendors", ["Kept Beta", "Kept Gamma", "Kept Zeta"])
+
+
 # --- who needs a BAA (issue 10) ------------------------------------------------------------------
 
 
