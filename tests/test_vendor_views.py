@@ -260,6 +260,40 @@ def test_constant_query_count(cast, login, django_assert_num_queries, page):
     assert len(at_50) == len(at_5), [q["sql"] for q in at_50.captured_queries]
 
 
+def test_list_rows_show_tier_override_archive_findings_and_owner(cast, login):
+    from django.utils import timezone
+
+    owner = MembershipFactory(
+        organization=cast.practice, user__first_name="Olive", user__last_name="Owner"
+    )
+    shown = VendorFactory(
+        organization=cast.practice, name="Acme <Billing> & Co", owner=owner, record_count=12345
+    )
+    BusinessAssociate.objects.filter(pk=shown.pk).update(
+        tier=Tier.LOW,
+        tier_override=Tier.LOW,
+        tier_override_reason="Board decision",
+        baa_findings_critical=2,
+        baa_findings_warning=1,
+        archived_at=timezone.now(),
+    )
+    VendorFactory(organization=cast.practice, name="Plain Vendor")
+    text = login(cast.charlie).get(reverse("vendor_list") + "?archived=true").text
+    row = text.split("<tr>")[2].split("</tr>")[0]
+    assert (
+        f'<a href="{shown.get_absolute_url()}">Acme &lt;Billing&gt; &amp; Co</a> '
+        '<span class="badge text-bg-secondary">archived</span>'
+    ) in row
+    tier = '<span class="badge badge-tier-low">Low</span> <span class="small text-muted" title='
+    assert tier in row
+    assert f'title="Computed: {shown.get_computed_tier_display()}">(override)</span>' in row
+    assert "12,345 records" in row
+    assert "2 critical</span> <span" in row and "1 warning</span>" in row
+    assert ">Olive Owner</td>" in row
+    plain = text.split("<tr>")[3].split("</tr>")[0]
+    assert "Plain Vendor</a></td>" in plain and ">—</td>" in plain and "(override)" not in plain
+
+
 @pytest.mark.django_db(transaction=True)  # kept only outside a transaction: as in a request
 def test_list_is_kept_until_the_next_write_and_never_stale(cast, login):
     from django.db import connection

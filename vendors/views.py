@@ -85,7 +85,10 @@ def page_rows(filterset, page_qs, *, token: str | None = None):
         return page_qs
     sql, params = page_qs.values_list("pk").query.sql_with_params()
     ids = [pk for (pk,) in queue.kept_rows(token, sql, list(params))]
-    found = filterset.queryset.in_bulk(ids)
+    rows = filterset.queryset.filter(pk__in=ids).order_by()
+    # The table shows the BAA status; the ranks only sort, and the ids are already in order.
+    rows.query.set_annotation_mask(["baa_status"])
+    found = {vendor.pk: vendor for vendor in rows}
     return [found[pk] for pk in ids if pk in found]
 
 
