@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from oversight.policy import DEFAULT_RULES
 from vendors.choices import AccessLevel, Category, RelationshipStatus, Tier
 from vendors.models import BusinessAssociate, TierChange, VendorContact
 
@@ -322,6 +323,42 @@ def test_list_is_kept_until_the_next_write_and_never_stale(cast, login):
     # Another practice's vendor is not counted, and its write changes nothing here.
     VendorFactory(organization=cast.other_practice, name="Kept Elsewhere")
     assert shown() == ("3 vendors", ["Kept Beta", "Kept Gamma", "Kept Zeta"])
+
+
+@pytest.mark.django_db(transaction=True)  # kept only outside a transaction: as in a request
+def test_kept_list_follows_a_policy_change(cast, login):
+    from datetime import timedelta
+
+    from oversight.models import TierPolicy
+
+    vendor = VendorFactory(organization=cast.practice, name="Policy Vendor")
+    expires = cast.practice.today() + timedelta(days=50)
+    BusinessAssociate.objects.filter(pk=vendor.pk).update(
+        baa_state="signed", baa_expires_on=expires
+    )
+    vendor.refresh_from_db()
+    client = login(cast.charlie)
+    url = reverse("vendor_list") + "?baa=expiring"
+
+    def listed():
+        return [v.name for v in client.get(url).context["page"]]
+
+    first_warning = max(DEFAULT_RULES[vendor.tier].expiry_warning_days)
+    assert first_warning > 50  # the default policy warns: "Expiring soon"
+    assert listed() == ["Policy Vendor"]
+    assert listed() == ["Policy Vendor"]
+    TierPolicy.objects.create(
+        organization=cast.practice,
+        tier=vendor.tier,
+        review_interval_months=12,
+        expiry_warning_days=[30],
+        evidence_valid_months=12,
+        resend_days=7,
+        escalate_days=14,
+        certificate_days=30,
+    )
+    assert listed() == []
+    assert "Signed, current" in client.get(reverse("vendor_list") + "?q=policy").text
 
 
 # --- who needs a BAA (issue 10) ------------------------------------------------------------------

@@ -1,13 +1,16 @@
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from oversight import queue
+from oversight.models import rules_for
+from oversight.policy import DEFAULT_RULES
 from oversight.tenancy import (
     get_for_member,
     get_rw_for_member,
@@ -16,7 +19,7 @@ from oversight.tenancy import (
     writer_required,
 )
 
-from . import panels, services
+from . import baa_status, panels, services
 from .choices import TIER_RANK
 from .filtersets import inventory_filterset
 from .forms import ContactForm, SubcontractorForm, TierOverrideForm, VendorForm
@@ -40,10 +43,10 @@ def vendor_queryset(request):
 
 @member_required
 def vendor_list(request):
-    filterset = vendor_filterset(request)
-    rows = ordered(filterset)
-    # Read before the count and the page (``row_count``): a write committed later changes it.
+    # Read before the policy, the count and the page: a write committed later changes it.
     token = queue.data_token(request.practice.pk)
+    filterset = vendor_filterset(request, warning_days=kept_warning_days(request.practice, token))
+    rows = ordered(filterset)
     paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = row_count(rows, token=token)
     page = paginator.get_page(request.GET.get("page"))
@@ -65,6 +68,23 @@ def vendor_list(request):
 # SQLite): nothing kept, the same queries run each time.
 
 
+def kept_warning_days(practice, token: str | None) -> dict[str, int] | None:
+    """The practice's first BAA expiry warning by tier (``inventory_filterset``'s
+    ``warning_days``), kept under ``token`` (a policy change is a write; the built-in defaults
+    are in the key); ``None``: ``inventory_filterset`` reads the policy."""
+    if token is None:
+        return None
+    defaults = baa_status.warning_days_by_tier(DEFAULT_RULES)
+    key = f"vendors.warning_days:{token}:" + ",".join(
+        f"{t}={d}" for t, d in sorted(defaults.items())
+    )
+    days = cache.get(key)
+    if days is None:
+        days = baa_status.warning_days_by_tier(rules_for([practice.pk])[practice.pk])
+        cache.set(key, days, queue.KEEP_SECONDS)
+    return days
+
+
 def row_count(qs, *, token: str | None = None) -> int:
     """The number of rows of an inventory queryset. Its annotations (BAA status and rank, tier
     rank) only add columns: a filter on one writes the expression itself in the WHERE clause.
@@ -74,7 +94,10 @@ def row_count(qs, *, token: str | None = None) -> int:
     bare.query.annotations = {}
     if token is None:
         return bare.count()
-    sql, params = bare.values_list("pk").query.sql_with_params()
+    try:
+        sql, params = bare.values_list("pk").query.sql_with_params()
+    except EmptyResultSet:  # nothing can match (an empty page, an invalid filter)
+        return 0
     return queue.kept_rows(token, f"SELECT COUNT(*) FROM ({sql}) AS listed", list(params))[0][0]
 
 
@@ -83,7 +106,10 @@ def page_rows(filterset, page_qs, *, token: str | None = None):
     order (kept under ``token``), then those rows from the inventory's annotated queryset."""
     if token is None:
         return page_qs
-    sql, params = page_qs.values_list("pk").query.sql_with_params()
+    try:
+        sql, params = page_qs.values_list("pk").query.sql_with_params()
+    except EmptyResultSet:  # nothing can match (an empty page, an invalid filter)
+        return []
     ids = [pk for (pk,) in queue.kept_rows(token, sql, list(params))]
     rows = filterset.queryset.filter(pk__in=ids).order_by()
     # The table shows the BAA status; the ranks only sort, and the ids are already in order.
@@ -92,11 +118,14 @@ def page_rows(filterset, page_qs, *, token: str | None = None):
     return [found[pk] for pk in ids if pk in found]
 
 
-def vendor_filterset(request):
+def vendor_filterset(request, *, warning_days: dict[str, int] | None = None):
     """The inventory as the list shows it (BAA status annotated), with the request's filters:
     shared by the list page and its export so both always agree."""
     return inventory_filterset(
-        request.GET, organization=request.practice, queryset=vendor_queryset(request)
+        request.GET,
+        organization=request.practice,
+        queryset=vendor_queryset(request),
+        warning_days=warning_days,
     )
 
 

@@ -6,6 +6,7 @@ template language's per-variable cost (a lookup, a filter, an ``{% url %}`` per 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import date as date_filter
+from django.utils.encoding import force_str
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -16,24 +17,35 @@ register = template.Library()
 
 ARCHIVED = mark_safe(' <span class="badge text-bg-secondary">archived</span>')
 CELL = '<td class="d-none d-md-table-cell">{}</td>'
+_LABELS: dict[str, dict] = {}
+
+
+def _display(vendor, name: str) -> str:
+    """``vendor.get_<name>_display()``, with the field's choices read once (Django builds a
+    dict of them on every call: five per row)."""
+    labels = _LABELS.get(name)
+    if labels is None:
+        labels = _LABELS[name] = dict(vendor._meta.get_field(name).flatchoices)
+    value = getattr(vendor, name)
+    return force_str(labels.get(value, value), strings_only=True)
 
 
 def _tier(vendor) -> str:
-    badge = tier_badge(vendor.tier, vendor.get_tier_display())
+    badge = tier_badge(vendor.tier, _display(vendor, "tier"))
     if not vendor.tier_override:
         return badge
     return format_html(
         '{} <span class="small text-muted" title="Computed: {}">(override)</span>',
         badge,
-        vendor.get_computed_tier_display(),
+        _display(vendor, "computed_tier"),
     )
 
 
 def _access(vendor) -> str:
     if not vendor.record_count:
-        return format_html("{}", vendor.get_access_level_display())
+        return format_html("{}", _display(vendor, "access_level"))
     return format_html(
-        "{}, {} records", vendor.get_access_level_display(), intcomma(vendor.record_count)
+        "{}, {} records", _display(vendor, "access_level"), intcomma(vendor.record_count)
     )
 
 
@@ -80,8 +92,8 @@ def vendor_row(vendor) -> str:
         vendor.name,
         ARCHIVED if vendor.archived_at else "",
         _tier(vendor),
-        vendor.get_category_display(),
-        vendor.get_status_display(),
+        _display(vendor, "category"),
+        _display(vendor, "status"),
         _access(vendor),
         vendor.baa_status,
         _baa(vendor),
