@@ -323,6 +323,10 @@ def test_list_is_kept_until_the_next_write_and_never_stale(cast, login):
     # Another practice's vendor is not counted, and its write changes nothing here.
     VendorFactory(organization=cast.other_practice, name="Kept Elsewhere")
     assert shown() == ("3 vendors", ["Kept Beta", "Kept Gamma", "Kept Zeta"])
+    # A page past the end shows the last one; a search matching nothing, none.
+    page = client.get(url + "&page=9").context["page"]
+    assert (page.number, [v.name for v in page]) == (1, ["Kept Beta", "Kept Gamma", "Kept Zeta"])
+    assert list(client.get(url + "-nothing").context["page"]) == []
 
 
 @pytest.mark.django_db(transaction=True)  # kept only outside a transaction: as in a request

@@ -45,27 +45,21 @@ def vendor_queryset(request):
 def vendor_list(request):
     # Read before the policy, the count and the page: a write committed later changes it.
     token = queue.data_token(request.practice.pk)
-    filterset = vendor_filterset(request, warning_days=kept_warning_days(request.practice, token))
-    rows = ordered(filterset)
-    paginator = Paginator(rows, PAGE_SIZE)
-    paginator.count = row_count(rows, token=token)
-    page = paginator.get_page(request.GET.get("page"))
-    page.object_list = page_rows(filterset, page.object_list, token=token)
+    warning_days = kept_warning_days(request.practice, token)
+    filterset = vendor_filterset(request, warning_days=warning_days)
     query = request.GET.copy()
     query.pop("page", None)
+    if token is None:
+        rows = ordered(filterset)
+        paginator = Paginator(rows, PAGE_SIZE)
+        paginator.count = row_count(rows)
+    else:
+        key = (token, request.practice.today(), sorted(warning_days.items()), query.urlencode())
+        paginator = Paginator(KeptRows(filterset, token=token, key=repr(key)), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
     template = "vendors/_vendor_table.html" if request.htmx else "vendors/vendor_list.html"
     return render(request, template, context)
-
-
-# What the list's count and page read is kept in the cache (``oversight.queue.kept_rows``)
-# under the practice's data token, read before them: it changes with every committed write to
-# the practice's rows, so a kept answer is never stale; the query itself is the rest of the
-# key (its filters, sort, page and the practice's day are in it). A count reads every listed
-# row (the whole practice unfiltered; at 20,000 vendors a tier and BAA-status filter reads
-# half the table, and sorting it by tier sorts thousands of rows for 25): paging through a
-# list, or coming back to it, costs one small query instead. ``None`` (in a transaction, or
-# SQLite): nothing kept, the same queries run each time.
 
 
 def kept_warning_days(practice, token: str | None) -> dict[str, int] | None:
@@ -85,37 +79,75 @@ def kept_warning_days(practice, token: str | None) -> dict[str, int] | None:
     return days
 
 
-def row_count(qs, *, token: str | None = None) -> int:
+def row_count(qs) -> int:
     """The number of rows of an inventory queryset. Its annotations (BAA status and rank, tier
     rank) only add columns: a filter on one writes the expression itself in the WHERE clause.
     So the count drops them; Django's ``count()`` would strip them one by one, hashing each
     (5 ms a page for the BAA status's ten-branch CASE). Same rows, same number."""
     bare = qs.order_by()
     bare.query.annotations = {}
-    if token is None:
-        return bare.count()
-    try:
-        sql, params = bare.values_list("pk").query.sql_with_params()
-    except EmptyResultSet:  # nothing can match (an empty page, an invalid filter)
-        return 0
-    return queue.kept_rows(token, f"SELECT COUNT(*) FROM ({sql}) AS listed", list(params))[0][0]
+    return bare.count()
 
 
-def page_rows(filterset, page_qs, *, token: str | None = None):
-    """The vendors of one page (``page_qs``: the ordered rows, sliced): their ids in the list's
-    order (kept under ``token``), then those rows from the inventory's annotated queryset."""
-    if token is None:
-        return page_qs
-    try:
-        sql, params = page_qs.values_list("pk").query.sql_with_params()
-    except EmptyResultSet:  # nothing can match (an empty page, an invalid filter)
-        return []
-    ids = [pk for (pk,) in queue.kept_rows(token, sql, list(params))]
-    rows = filterset.queryset.filter(pk__in=ids).order_by()
-    # The table shows the BAA status; the ranks only sort, and the ids are already in order.
-    rows.query.set_annotation_mask(["baa_status"])
-    found = {vendor.pk: vendor for vendor in rows}
-    return [found[pk] for pk in ids if pk in found]
+# The list's SQL (its count, the ids in its order) by practice data token, day, warning days
+# and query string: building the filtered queryset and compiling it (the BAA status's CASE in
+# the WHERE and the ORDER BY) cost more than running it. Kept per process (code changes with
+# the process); a write changes the token, so an old entry is never used again.
+_compiled: dict = {}
+EMPTY = None  # nothing can match (an invalid filter): no SQL to run
+
+
+class KeptRows:
+    """The inventory's rows of ``filterset`` as the paginator counts and slices them, with
+    what they read kept in the cache (``oversight.queue.kept_rows``) under the practice's data
+    token, read before them: it changes with every committed write to the practice's rows, so
+    a kept answer is never stale; the query itself is the rest of the key (its filters, sort,
+    page and the practice's day are in it). A count reads every listed row (the whole practice
+    unfiltered; at 20,000 vendors a tier and BAA-status filter reads half the table, and its
+    sort by tier sorts thousands of rows for 25): paging through a list, or coming back to it,
+    costs one small query (the token's) and the page's rows read by id."""
+
+    def __init__(self, filterset, *, token: str, key: str):
+        self.filterset = filterset
+        self.token = token
+        if key not in _compiled:
+            if len(_compiled) > 1000:
+                _compiled.clear()
+            _compiled[key] = self._sql(ordered(filterset))
+        self.sql = _compiled[key]
+
+    @staticmethod
+    def _sql(rows):
+        bare = rows.order_by()
+        bare.query.annotations = {}  # as ``row_count``
+        try:
+            return (
+                bare.values_list("pk").query.sql_with_params(),
+                rows.values_list("pk").query.sql_with_params(),
+            )
+        except EmptyResultSet:
+            return EMPTY
+
+    def count(self) -> int:
+        if self.sql is EMPTY:
+            return 0
+        sql, params = self.sql[0]
+        counted = queue.kept_rows(self.token, f"SELECT COUNT(*) FROM ({sql}) AS listed", [*params])
+        return counted[0][0]
+
+    def __getitem__(self, window: slice) -> list:
+        """The vendors of one page: their ids in the list's order, then those rows from the
+        inventory's annotated queryset (without the ranks, which only sort)."""
+        if self.sql is EMPTY or window.stop <= window.start:
+            return []
+        sql, params = self.sql[1]
+        sql = f"{sql} LIMIT %s OFFSET %s"
+        window_params = [*params, window.stop - window.start, window.start]
+        ids = [pk for (pk,) in queue.kept_rows(self.token, sql, window_params)]
+        rows = self.filterset.queryset.filter(pk__in=ids).order_by()
+        rows.query.set_annotation_mask(["baa_status"])  # what the table shows
+        found = {vendor.pk: vendor for vendor in rows}
+        return [found[pk] for pk in ids if pk in found]
 
 
 def vendor_filterset(request, *, warning_days: dict[str, int] | None = None):
