@@ -90,6 +90,11 @@ def register_data_token(token: Callable) -> None:
     _data_token = token
 
 
+def data_token(org_id: int) -> str | None:
+    """The practice's data token (``None``: nothing may be kept), for ``kept_rows``."""
+    return _data_token(org_id) if _data_token else None
+
+
 def kept_rows(token: str | None, sql: str, params: list) -> list[tuple]:
     """The rows of ``sql``, kept in the cache under ``token`` (read before this query, outside
     any transaction that wrote: see ``reminders.freshness.token``) and the query; ``None``:

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from oversight.policy import DEFAULT_RULES
 from vendors.choices import AccessLevel, Category, RelationshipStatus, Tier
 from vendors.models import BusinessAssociate, TierChange, VendorContact
 
@@ -258,6 +259,110 @@ def test_constant_query_count(cast, login, django_assert_num_queries, page):
     with CaptureQueriesContext(connection) as at_50:
         assert client.get(url(first)).status_code == 200
     assert len(at_50) == len(at_5), [q["sql"] for q in at_50.captured_queries]
+
+
+def test_list_rows_show_tier_override_archive_findings_and_owner(cast, login):
+    from django.utils import timezone
+
+    owner = MembershipFactory(
+        organization=cast.practice, user__first_name="Olive", user__last_name="Owner"
+    )
+    shown = VendorFactory(
+        organization=cast.practice, name="Acme <Billing> & Co", owner=owner, record_count=12345
+    )
+    BusinessAssociate.objects.filter(pk=shown.pk).update(
+        tier=Tier.LOW,
+        tier_override=Tier.LOW,
+        tier_override_reason="Board decision",
+        baa_findings_critical=2,
+        baa_findings_warning=1,
+        archived_at=timezone.now(),
+    )
+    VendorFactory(organization=cast.practice, name="Plain Vendor")
+    text = login(cast.charlie).get(reverse("vendor_list") + "?archived=true").text
+    row = text.split("<tr>")[2].split("</tr>")[0]
+    assert (
+        f'<a href="{shown.get_absolute_url()}">Acme &lt;Billing&gt; &amp; Co</a> '
+        '<span class="badge text-bg-secondary">archived</span>'
+    ) in row
+    tier = '<span class="badge badge-tier-low">Low</span> <span class="small text-muted" title='
+    assert tier in row
+    assert f'title="Computed: {shown.get_computed_tier_display()}">(override)</span>' in row
+    assert "12,345 records" in row
+    assert "2 critical</span> <span" in row and "1 warning</span>" in row
+    assert ">Olive Owner</td>" in row
+    plain = text.split("<tr>")[3].split("</tr>")[0]
+    assert "Plain Vendor</a></td>" in plain and ">—</td>" in plain and "(override)" not in plain
+
+
+@pytest.mark.django_db(transaction=True)  # kept only outside a transaction: as in a request
+def test_list_is_kept_until_the_next_write_and_never_stale(cast, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for name in ("Kept Alpha", "Kept Gamma"):
+        VendorFactory(organization=cast.practice, name=name)
+    client = login(cast.charlie)
+    url = reverse("vendor_list") + "?q=kept"
+
+    def shown():
+        response = client.get(url)
+        caption = response.text.split('<caption class="small">')[1].split("<")[0]
+        return caption, [v.name for v in response.context["page"]]
+
+    assert shown() == ("2 vendors", ["Kept Alpha", "Kept Gamma"])
+    with CaptureQueriesContext(connection) as kept:
+        assert shown() == ("2 vendors", ["Kept Alpha", "Kept Gamma"])
+    # Neither the count nor the page's order was read again from the vendors.
+    assert not any("COUNT(" in q["sql"] for q in kept.captured_queries)
+    # Any write shows at once, even a bulk update no service saw, and a new vendor.
+    BusinessAssociate.objects.filter(name="Kept Alpha").update(name="Kept Zeta")
+    assert shown() == ("2 vendors", ["Kept Gamma", "Kept Zeta"])
+    VendorFactory(organization=cast.practice, name="Kept Beta")
+    assert shown() == ("3 vendors", ["Kept Beta", "Kept Gamma", "Kept Zeta"])
+    # Another practice's vendor is not counted, and its write changes nothing here.
+    VendorFactory(organization=cast.other_practice, name="Kept Elsewhere")
+    assert shown() == ("3 vendors", ["Kept Beta", "Kept Gamma", "Kept Zeta"])
+    # A page past the end shows the last one; a search matching nothing, none.
+    page = client.get(url + "&page=9").context["page"]
+    assert (page.number, [v.name for v in page]) == (1, ["Kept Beta", "Kept Gamma", "Kept Zeta"])
+    assert list(client.get(url + "-nothing").context["page"]) == []
+
+
+@pytest.mark.django_db(transaction=True)  # kept only outside a transaction: as in a request
+def test_kept_list_follows_a_policy_change(cast, login):
+    from datetime import timedelta
+
+    from oversight.models import TierPolicy
+
+    vendor = VendorFactory(organization=cast.practice, name="Policy Vendor")
+    expires = cast.practice.today() + timedelta(days=50)
+    BusinessAssociate.objects.filter(pk=vendor.pk).update(
+        baa_state="signed", baa_expires_on=expires
+    )
+    vendor.refresh_from_db()
+    client = login(cast.charlie)
+    url = reverse("vendor_list") + "?baa=expiring"
+
+    def listed():
+        return [v.name for v in client.get(url).context["page"]]
+
+    first_warning = max(DEFAULT_RULES[vendor.tier].expiry_warning_days)
+    assert first_warning > 50  # the default policy warns: "Expiring soon"
+    assert listed() == ["Policy Vendor"]
+    assert listed() == ["Policy Vendor"]
+    TierPolicy.objects.create(
+        organization=cast.practice,
+        tier=vendor.tier,
+        review_interval_months=12,
+        expiry_warning_days=[30],
+        evidence_valid_months=12,
+        resend_days=7,
+        escalate_days=14,
+        certificate_days=30,
+    )
+    assert listed() == []
+    assert "Signed, current" in client.get(reverse("vendor_list") + "?q=policy").text
 
 
 # --- who needs a BAA (issue 10) ------------------------------------------------------------------

@@ -1,12 +1,16 @@
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from oversight import queue
+from oversight.models import rules_for
+from oversight.policy import DEFAULT_RULES
 from oversight.tenancy import (
     get_for_member,
     get_rw_for_member,
@@ -15,7 +19,7 @@ from oversight.tenancy import (
     writer_required,
 )
 
-from . import panels, services
+from . import baa_status, panels, services
 from .choices import TIER_RANK
 from .filtersets import inventory_filterset
 from .forms import ContactForm, SubcontractorForm, TierOverrideForm, VendorForm
@@ -39,16 +43,40 @@ def vendor_queryset(request):
 
 @member_required
 def vendor_list(request):
-    filterset = vendor_filterset(request)
-    rows = ordered(filterset)
-    paginator = Paginator(rows, PAGE_SIZE)
-    paginator.count = row_count(rows)
-    page = paginator.get_page(request.GET.get("page"))
+    # Read before the policy, the count and the page: a write committed later changes it.
+    token = queue.data_token(request.practice.pk)
+    warning_days = kept_warning_days(request.practice, token)
+    filterset = vendor_filterset(request, warning_days=warning_days)
     query = request.GET.copy()
     query.pop("page", None)
+    if token is None:
+        rows = ordered(filterset)
+        paginator = Paginator(rows, PAGE_SIZE)
+        paginator.count = row_count(rows)
+    else:
+        key = (token, request.practice.today(), sorted(warning_days.items()), query.urlencode())
+        paginator = Paginator(KeptRows(filterset, token=token, key=repr(key)), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
     template = "vendors/_vendor_table.html" if request.htmx else "vendors/vendor_list.html"
     return render(request, template, context)
+
+
+def kept_warning_days(practice, token: str | None) -> dict[str, int] | None:
+    """The practice's first BAA expiry warning by tier (``inventory_filterset``'s
+    ``warning_days``), kept under ``token`` (a policy change is a write; the built-in defaults
+    are in the key); ``None``: ``inventory_filterset`` reads the policy."""
+    if token is None:
+        return None
+    defaults = baa_status.warning_days_by_tier(DEFAULT_RULES)
+    key = f"vendors.warning_days:{token}:" + ",".join(
+        f"{t}={d}" for t, d in sorted(defaults.items())
+    )
+    days = cache.get(key)
+    if days is None:
+        days = baa_status.warning_days_by_tier(rules_for([practice.pk])[practice.pk])
+        cache.set(key, days, queue.KEEP_SECONDS)
+    return days
 
 
 def row_count(qs) -> int:
@@ -61,11 +89,75 @@ def row_count(qs) -> int:
     return bare.count()
 
 
-def vendor_filterset(request):
+# The list's SQL (its count, the ids in its order) by practice data token, day, warning days
+# and query string: building the filtered queryset and compiling it (the BAA status's CASE in
+# the WHERE and the ORDER BY) cost more than running it. Kept per process (code changes with
+# the process); a write changes the token, so an old entry is never used again.
+_compiled: dict = {}
+EMPTY = None  # nothing can match (an invalid filter): no SQL to run
+
+
+class KeptRows:
+    """The inventory's rows of ``filterset`` as the paginator counts and slices them, with
+    what they read kept in the cache (``oversight.queue.kept_rows``) under the practice's data
+    token, read before them: it changes with every committed write to the practice's rows, so
+    a kept answer is never stale; the query itself is the rest of the key (its filters, sort,
+    page and the practice's day are in it). A count reads every listed row (the whole practice
+    unfiltered; at 20,000 vendors a tier and BAA-status filter reads half the table, and its
+    sort by tier sorts thousands of rows for 25): paging through a list, or coming back to it,
+    costs one small query (the token's) and the page's rows read by id."""
+
+    def __init__(self, filterset, *, token: str, key: str):
+        self.filterset = filterset
+        self.token = token
+        if key not in _compiled:
+            if len(_compiled) > 1000:
+                _compiled.clear()
+            _compiled[key] = self._sql(ordered(filterset))
+        self.sql = _compiled[key]
+
+    @staticmethod
+    def _sql(rows):
+        bare = rows.order_by()
+        bare.query.annotations = {}  # as ``row_count``
+        try:
+            return (
+                bare.values_list("pk").query.sql_with_params(),
+                rows.values_list("pk").query.sql_with_params(),
+            )
+        except EmptyResultSet:
+            return EMPTY
+
+    def count(self) -> int:
+        if self.sql is EMPTY:
+            return 0
+        sql, params = self.sql[0]
+        counted = queue.kept_rows(self.token, f"SELECT COUNT(*) FROM ({sql}) AS listed", [*params])
+        return counted[0][0]
+
+    def __getitem__(self, window: slice) -> list:
+        """The vendors of one page: their ids in the list's order, then those rows from the
+        inventory's annotated queryset (without the ranks, which only sort)."""
+        if self.sql is EMPTY or window.stop <= window.start:
+            return []
+        sql, params = self.sql[1]
+        sql = f"{sql} LIMIT %s OFFSET %s"
+        window_params = [*params, window.stop - window.start, window.start]
+        ids = [pk for (pk,) in queue.kept_rows(self.token, sql, window_params)]
+        rows = self.filterset.queryset.filter(pk__in=ids).order_by()
+        rows.query.set_annotation_mask(["baa_status"])  # what the table shows
+        found = {vendor.pk: vendor for vendor in rows}
+        return [found[pk] for pk in ids if pk in found]
+
+
+def vendor_filterset(request, *, warning_days: dict[str, int] | None = None):
     """The inventory as the list shows it (BAA status annotated), with the request's filters:
     shared by the list page and its export so both always agree."""
     return inventory_filterset(
-        request.GET, organization=request.practice, queryset=vendor_queryset(request)
+        request.GET,
+        organization=request.practice,
+        queryset=vendor_queryset(request),
+        warning_days=warning_days,
     )
 
 
