@@ -362,33 +362,32 @@ def _render_pdf(data: BinderData, chunk: int | None = None) -> bytes:
         "footer_name": "".join(c for c in data.practice.name if c not in '"\\<>\n\r'),
     }
     groups = [data.vendors[i : i + chunk] for i in range(0, len(data.vendors), chunk)] or [[]]
-    parts = [render_to_string("binder/binder.html", context | {"part": "inventory"})]
-    for index, group in enumerate(groups):
-        parts.append(
-            render_to_string(
-                "binder/binder.html",
-                context | {"part": "vendors", "group": group, "first_group": index == 0},
-            )
-        )
-    parts.append(render_to_string("binder/binder.html", context | {"part": "closing"}))
     # A small binder is laid out in this process: starting workers would cost more.
     workers = _workers() if len(data.vendors) > chunk else 1
-    body = pdfparts.render_parts(parts, workers)
+    with pdfparts.Renderer(workers) as renderer:
+        parts = [render_to_string("binder/binder.html", context | {"part": "inventory"})]
+        for index, group in enumerate(groups):
+            parts.append(
+                render_to_string(
+                    "binder/binder.html",
+                    context | {"part": "vendors", "group": group, "first_group": index == 0},
+                )
+            )
+        parts.append(render_to_string("binder/binder.html", context | {"part": "closing"}))
+        body = renderer.render(parts)
 
-    first_page: dict[str, int] = {}
-    offset = 0
-    for part in body:
-        for anchor, page in part.anchors.items():
-            first_page.setdefault(anchor, offset + page + 1)
-        offset += part.pages
-    context["pages"] = {key: first_page.get(key, "") for key, _ in SECTIONS}
-    context["sections"] = [(key, title, first_page.get(key, "")) for key, title in SECTIONS]
-    context["vendor_pages"] = [
-        (vf.vendor.name, first_page.get(f"vendor-{vf.vendor.pk}", "")) for vf in data.vendors
-    ]
-    front = pdfparts.render_parts(
-        [render_to_string("binder/binder_front.html", context)], workers=1
-    )[0]
+        first_page: dict[str, int] = {}
+        offset = 0
+        for part in body:
+            for anchor, page in part.anchors.items():
+                first_page.setdefault(anchor, offset + page + 1)
+            offset += part.pages
+        context["pages"] = {key: first_page.get(key, "") for key, _ in SECTIONS}
+        context["sections"] = [(key, title, first_page.get(key, "")) for key, title in SECTIONS]
+        context["vendor_pages"] = [
+            (vf.vendor.name, first_page.get(f"vendor-{vf.vendor.pk}", "")) for vf in data.vendors
+        ]
+        front = renderer.render([render_to_string("binder/binder_front.html", context)])[0]
     outline = []
     for key, title in SECTIONS:
         outline.append((title, first_page.get(key, 0), 0))
