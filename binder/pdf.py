@@ -5,7 +5,9 @@ Why parts: WeasyPrint's time and memory grow with the size of one document; a 20
 binder as one document took 45-55 s and 856 MB. Each part (the inventory, a few vendor files,
 the closing sections) starts on a new page anyway, so the parts are laid out independently,
 two at a time on two cores, and the page numbers are added once the page count of every part
-is known.
+is known. The two worker processes live for the whole binder (WeasyPrint is loaded once in
+each, while this process renders the templates) and each takes the next part as soon as it
+is free, so neither waits for the other on a big part.
 """
 
 import json
