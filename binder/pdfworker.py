@@ -12,6 +12,7 @@ whichever child answers first, so both cores stay busy to the end.
 import gc
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +46,10 @@ def render(html: str, base_url: str) -> tuple[bytes, int, dict[str, int]]:
 
 def main(argv: list[str]) -> int:
     jobdir, base_url = Path(argv[0]), argv[1]
+    # The answers have stdout to themselves: anything a library prints goes to the log.
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     # Loaded before the first part arrives: the parent renders the templates meanwhile.
     import weasyprint  # noqa: F401
 
@@ -58,8 +63,8 @@ def main(argv: list[str]) -> int:
         (jobdir / f"{name}.pdf").write_bytes(pdf)
         (jobdir / f"{name}.json").write_text(json.dumps({"pages": pages, "anchors": anchors}))
         # Answered last: the part is complete.
-        sys.stdout.write(name + "\n")
-        sys.stdout.flush()
+        answers.write(name + "\n")
+        answers.flush()
     return 0
 
 
