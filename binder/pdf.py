@@ -6,8 +6,8 @@ binder as one document took 45-55 s and 856 MB. Each part (the inventory, a few 
 the closing sections) starts on a new page anyway, so the parts are laid out independently,
 two at a time on two cores, and the page numbers are added once the page count of every part
 is known. The two worker processes live for the whole binder (WeasyPrint is loaded once in
-each, while this process renders the templates) and each takes the next part as soon as it
-is free, so neither waits for the other on a big part.
+each, while this process gathers the records and renders the templates) and each takes the
+next part as soon as it is free, so neither waits for the other on a big part.
 """
 
 import json
