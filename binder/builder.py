@@ -344,17 +344,32 @@ def _workers() -> int:
     return configured or min(2, os.cpu_count() or 1)
 
 
-def render_pdf(data: BinderData, chunk: int | None = None) -> bytes:
-    """The binder's PDF; its times are in the practice's zone (and say which)."""
+def _chunk() -> int:
+    return getattr(settings, "BINDER_CHUNK_VENDORS", None) or CHUNK_VENDORS
+
+
+def render_pdf(
+    data: BinderData, chunk: int | None = None, renderer: pdfparts.Renderer | None = None
+) -> bytes:
+    """The binder's PDF; its times are in the practice's zone (and say which).
+
+    ``renderer``: layout workers already started (``generate`` starts them before gathering
+    the records); without it, two are started for a binder of several parts."""
     with timezone.override(data.practice.tzinfo):
-        return _render_pdf(data, chunk)
+        if renderer is not None:
+            return _render_pdf(data, renderer, chunk)
+        chunk = chunk or _chunk()
+        # A small binder is laid out in this process: starting workers would cost more.
+        workers = _workers() if len(data.vendors) > chunk else 1
+        with pdfparts.Renderer(workers) as renderer:
+            return _render_pdf(data, renderer, chunk)
 
 
-def _render_pdf(data: BinderData, chunk: int | None = None) -> bytes:
+def _render_pdf(data: BinderData, renderer: pdfparts.Renderer, chunk: int | None) -> bytes:
     """The body in parts (the inventory, ``chunk`` vendor files at a time, the closing
     sections), laid out in parallel; then the cover, summary, attestation and contents with
     the page numbers the parts came out with."""
-    chunk = chunk or getattr(settings, "BINDER_CHUNK_VENDORS", CHUNK_VENDORS)
+    chunk = chunk or _chunk()
     context = {
         "data": data,
         "site_url": settings.SITE_URL,
@@ -371,9 +386,7 @@ def _render_pdf(data: BinderData, chunk: int | None = None) -> bytes:
             )
         )
     parts.append(render_to_string("binder/binder.html", context | {"part": "closing"}))
-    # A small binder is laid out in this process: starting workers would cost more.
-    workers = _workers() if len(data.vendors) > chunk else 1
-    body = pdfparts.render_parts(parts, workers)
+    body = renderer.render(parts)
 
     first_page: dict[str, int] = {}
     offset = 0
@@ -386,9 +399,7 @@ def _render_pdf(data: BinderData, chunk: int | None = None) -> bytes:
     context["vendor_pages"] = [
         (vf.vendor.name, first_page.get(f"vendor-{vf.vendor.pk}", "")) for vf in data.vendors
     ]
-    front = pdfparts.render_parts(
-        [render_to_string("binder/binder_front.html", context)], workers=1
-    )[0]
+    front = renderer.render([render_to_string("binder/binder_front.html", context)])[0]
     outline = []
     for key, title in SECTIONS:
         outline.append((title, first_page.get(key, 0), 0))
@@ -533,10 +544,15 @@ def build_archive(data: BinderData, pdf: bytes) -> bytes:
 def generate(export, progress: Progress) -> None:
     """Fill ``export`` (a BinderExport) with its PDF and ZIP, reporting progress."""
     practice = export.organization
-    progress(10, "Gathering records")
-    data = gather(practice, export.as_of, export.period_start, prepared_by=export.requested_by)
-    progress(40, f"Writing the PDF ({len(data.vendors)} vendors)")
-    pdf = render_pdf(data)
+    # The layout workers start first and load WeasyPrint while the records are gathered. How
+    # many: today's count of vendors decides (the binder's, as of its date, is not known yet;
+    # a wrong guess costs time, not content).
+    several_parts = BusinessAssociate.objects.filter(organization=practice).count() > _chunk()
+    with pdfparts.Renderer(_workers() if several_parts else 1) as renderer:
+        progress(10, "Gathering records")
+        data = gather(practice, export.as_of, export.period_start, prepared_by=export.requested_by)
+        progress(40, f"Writing the PDF ({len(data.vendors)} vendors)")
+        pdf = render_pdf(data, renderer=renderer)
     progress(75, f"Packing {len(data.documents)} documents")
     archive = build_archive(data, pdf)
     progress(95, "Saving")

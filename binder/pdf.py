@@ -5,10 +5,13 @@ Why parts: WeasyPrint's time and memory grow with the size of one document; a 20
 binder as one document took 45-55 s and 856 MB. Each part (the inventory, a few vendor files,
 the closing sections) starts on a new page anyway, so the parts are laid out independently,
 two at a time on two cores, and the page numbers are added once the page count of every part
-is known.
+is known. The two worker processes live for the whole binder (WeasyPrint is loaded once in
+each, while this process gathers the records and renders the templates) and each takes the
+next part as soon as it is free, so neither waits for the other on a big part.
 """
 
 import json
+import selectors
 import subprocess
 import sys
 import tempfile
@@ -39,39 +42,84 @@ class Rendered:
     anchors: dict[str, int] = field(default_factory=dict)
 
 
-def render_parts(parts: list[str], workers: int) -> list[Rendered]:
-    """Every HTML part rendered to PDF, in order; ``workers`` child processes when > 1."""
-    base = str(settings.BASE_DIR)
-    workers = max(1, min(workers, len(parts)))
-    if workers == 1:
-        return [Rendered(*pdfworker.render(html, base)) for html in parts]
-    with tempfile.TemporaryDirectory(prefix="binder-") as tmp:
-        jobdir = Path(tmp)
-        for index, html in enumerate(parts):
-            (jobdir / f"part-{index}.html").write_text(html, "utf-8")
-        # Largest parts first, dealt round-robin: the workers finish at about the same time.
-        order = sorted(range(len(parts)), key=lambda i: -len(parts[i]))
-        children = [
-            subprocess.Popen(
-                [sys.executable, "-m", "binder.pdfworker", tmp, base]
-                + [str(i) for i in order[w::workers]],
-                cwd=base,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            for w in range(workers)
-        ]
-        errors = []
-        for child in children:
-            _, stderr = child.communicate()
-            if child.returncode:
-                errors.append(stderr.decode("utf-8", "replace")[-2000:])
-        if errors:
-            raise RuntimeError("a binder part could not be rendered:\n" + "\n".join(errors))
+class Renderer:
+    """Lays out HTML documents to PDF: in ``workers`` child processes, or in this process when
+    ``workers`` is 1. Use as a context manager; the children start on entry, so they load
+    WeasyPrint while the caller renders its templates, and serve every ``render`` call (the
+    body parts, then the front matter) until the exit."""
+
+    def __init__(self, workers: int):
+        self.workers = max(1, workers)
+        self.base = str(settings.BASE_DIR)
+        self._children: list[subprocess.Popen] = []
+        self._count = 0
+
+    def __enter__(self) -> "Renderer":
+        if self.workers > 1:
+            self._tmp = tempfile.TemporaryDirectory(prefix="binder-")
+            self.jobdir = Path(self._tmp.name)
+            for number in range(self.workers):
+                with open(self.jobdir / f"worker-{number}.log", "wb") as log:
+                    child = subprocess.Popen(
+                        [sys.executable, "-m", "binder.pdfworker", str(self.jobdir), self.base],
+                        cwd=self.base,
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=log,
+                    )
+                child.log = self.jobdir / f"worker-{number}.log"
+                self._children.append(child)
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        for child in self._children:
+            if error is None:
+                child.stdin.close()
+                child.wait()
+            else:
+                child.kill()
+                child.wait()
+            child.stdout.close()
+        if self.workers > 1:
+            self._tmp.cleanup()
+
+    def render(self, parts: list[str]) -> list[Rendered]:
+        """Every HTML part rendered to PDF, in order."""
+        if self.workers == 1:
+            return [Rendered(*pdfworker.render(html, self.base)) for html in parts]
+        names = []
+        for html in parts:
+            name = f"part-{self._count}"
+            self._count += 1
+            (self.jobdir / f"{name}.html").write_text(html, "utf-8")
+            names.append(name)
+        # Largest first, each to the first child free: the children finish at about the
+        # same time.
+        pending = sorted(range(len(parts)), key=lambda i: -len(parts[i]))
+        idle = list(self._children)
+        busy: dict[int, str] = {}
+        with selectors.DefaultSelector() as selector:
+            for child in self._children:
+                selector.register(child.stdout, selectors.EVENT_READ, child)
+            while pending or busy:
+                while idle and pending:
+                    child = idle.pop()
+                    name = names[pending.pop(0)]
+                    child.stdin.write(f"{name}\n".encode())
+                    child.stdin.flush()
+                    busy[child.pid] = name
+                for key, _ in selector.select():
+                    child = key.data
+                    answer = child.stdout.readline().decode().strip()
+                    if answer != busy.get(child.pid):
+                        log = child.log.read_text("utf-8", "replace")[-2000:]
+                        raise RuntimeError(f"a binder part could not be rendered:\n{log}")
+                    del busy[child.pid]
+                    idle.append(child)
         results = []
-        for index in range(len(parts)):
-            meta = json.loads((jobdir / f"part-{index}.json").read_text())
-            pdf = (jobdir / f"part-{index}.pdf").read_bytes()
+        for name in names:
+            meta = json.loads((self.jobdir / f"{name}.json").read_text())
+            pdf = (self.jobdir / f"{name}.pdf").read_bytes()
             results.append(Rendered(pdf, meta["pages"], meta["anchors"]))
         return results
 
