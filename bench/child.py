@@ -38,10 +38,12 @@ def _rss_mb() -> float:
 def sweep(now_iso: str, ids: str) -> dict:
     from datetime import datetime
 
+    from oversight.celery import load_url_patterns
     from reminders.services import sweep as record
 
     now = datetime.fromisoformat(now_iso)
     org_ids = [int(i) for i in ids.split(",") if i]
+    load_url_patterns()  # as the Celery worker that runs the sweep did when it started
     base = _rss_mb()
     started = time.perf_counter()
     first = record(now=now, organization_ids=org_ids)

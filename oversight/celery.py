@@ -6,12 +6,24 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oversight.settings")
 
 app = Celery("oversight")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def load_url_patterns(**kwargs) -> None:
+    """A worker reads the URL patterns when it starts (its pool's processes inherit them), not
+    in its first task: the sweep and the emails write links, and the first ``reverse()`` of a
+    process imports every view module (0.4 s of a 3.5 s sweep at 20,000 vendors)."""
+    from django.urls import get_resolver
+
+    get_resolver().reverse_dict  # noqa: B018 (built on first access)
+
 
 # Periodic jobs are added here as the apps that own them land. Run exactly one beat process.
 app.conf.beat_schedule = {
