@@ -226,9 +226,24 @@ def test_a_script_name_is_stored_as_typed_and_rendered_as_text(cast, login):
     assert client.post(reverse("vendor_create"), data).status_code == 302
     vendor = BusinessAssociate.objects.get(organization=cast.practice)
     assert vendor.name == SCRIPT[:150]
-    for url in [reverse("vendor_list"), reverse("vendor_detail", args=[vendor.pk])]:
+    # Renamed once more, so the activity log shows the old and the new name as a change.
+    renamed = "<b>x</b> " + SCRIPT[:100]
+    data |= {"name": renamed, "version": vendor.history.latest().history_id}
+    assert client.post(reverse("vendor_edit", args=[vendor.pk]), data).status_code == 302
+    for url in [
+        reverse("vendor_list"),
+        reverse("vendor_detail", args=[vendor.pk]),
+        reverse("activity_log"),
+    ]:
         html = client.get(url).text
         assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in html, url
+        assert "<script>alert" not in html and "<b>x</b>" not in html, url
+    log = client.get(reverse("activity_log")).text
+    assert "&lt;b&gt;x&lt;/b&gt; &lt;script&gt;" in log  # the record, and the name's new value
+    old_name = (
+        "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
+    )
+    assert f"{old_name} → " in log  # the name's old value
 
 
 def test_a_null_byte_is_a_field_error_not_a_database_error(cast, login):
