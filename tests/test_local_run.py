@@ -108,14 +108,19 @@ def test_reminders_are_eml_files_linking_to_the_address_the_app_runs_on(local_ru
     assert "http://127.0.0.1:8000/" not in body or local_run["url"].endswith(":8000")
 
 
-@pytest.mark.browser
-def test_the_binder_builds_in_the_background_while_the_page_shows_progress(local_run, page):
-    url = local_run["url"]
+def _sign_in(page, url: str) -> None:
+    """As the demo's practice manager, on the home page."""
     page.goto(f"{url}/accounts/login/")
     page.fill("input[name=login]", "manager@riverside.example")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{url}/")
+
+
+@pytest.mark.browser
+def test_the_binder_builds_in_the_background_while_the_page_shows_progress(local_run, page):
+    url = local_run["url"]
+    _sign_in(page, url)
     page.goto(f"{url}/binder/")
     page.click("#binder-form button[type=submit]")
     page.wait_for_selector("text=The binder is being generated")
@@ -135,11 +140,7 @@ def test_every_page_of_the_menu_opens_on_sqlite(local_run, page):
     # The work queue and the dashboard count in PostgreSQL's SQL where it is there; the local
     # run (SQLite) must open them, and every other page of the menu, all the same.
     url = local_run["url"]
-    page.goto(f"{url}/accounts/login/")
-    page.fill("input[name=login]", "manager@riverside.example")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    _sign_in(page, url)
     assert page.get_by_role("heading", level=1).count() == 1
     links = page.locator("nav a[href^='/']").evaluate_all("links => links.map(a => a.pathname)")
     paths = sorted(set(links) - {"/accounts/logout/"})
