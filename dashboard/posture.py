@@ -25,7 +25,6 @@ from datetime import date
 from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.db.models.functions import TruncMonth
@@ -36,7 +35,7 @@ from baas.filtersets import agreement_filterset
 from baas.models import BusinessAssociateAgreement
 from diligence.models import FollowUpAction, VendorSchedule
 from diligence.views import listed_actions
-from oversight import due, queue
+from oversight import due, keep, queue
 from oversight.models import Organization, rules_for
 from reminders import freshness
 from vendors import baa_status
@@ -285,21 +284,16 @@ def compute(practice: Organization, today: date) -> Posture:
 
 # Part of the cache key: bump it when ``Posture`` or a definition it uses changes shape.
 CACHE_FORMAT = 1
-CACHE_SECONDS = 60 * 60 * 24
 
 
 def cached(practice: Organization, today: date) -> Posture:
     """``compute(practice, today)``, kept under the practice's data version (see the module's
     docstring and ``reminders.freshness.token``)."""
-    token = freshness.token(practice.pk)
-    if token is None:
-        return compute(practice, today)
-    key = f"dashboard.posture:{CACHE_FORMAT}:{token}:{today.isoformat()}"
-    posture = cache.get(key)
-    if posture is None:
-        posture = compute(practice, today)
-        cache.set(key, posture, CACHE_SECONDS)
-    return posture
+    return keep.kept(
+        freshness.token(practice.pk),
+        f"dashboard.posture:{CACHE_FORMAT}:{today.isoformat()}",
+        lambda: compute(practice, today),
+    )
 
 
 def record_snapshot(practice: Organization, posture: Posture) -> PostureSnapshot:

@@ -34,7 +34,6 @@ from datetime import date
 from functools import cached_property, lru_cache
 from itertools import islice
 
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
@@ -46,7 +45,7 @@ from django.db.models import (
     When,
 )
 
-from . import due
+from . import due, keep
 from .due import DueItem, DueKind, is_overdue
 from .policy import DEFAULT_RULES
 
@@ -79,7 +78,6 @@ def register(source: Source) -> None:
 # (org_id) -> a string that changes with every committed write to the practice's rows, or None
 # (nothing may be kept); registered by a higher app (``reminders.freshness.token``).
 _data_token: Callable | None = None
-KEEP_SECONDS = 60 * 60 * 24
 # Part of the keys of ``Queue.kept``: bump it when a kept answer (``Counts``, ``DueItem``)
 # changes shape or a definition it comes from changes.
 KEEP_FORMAT = 1
@@ -98,16 +96,9 @@ def data_token(org_id: int) -> str | None:
 def kept_rows(token: str | None, sql: str, params: list) -> list[tuple]:
     """The rows of ``sql``, kept in the cache under ``token`` (read before this query, outside
     any transaction that wrote: see ``reminders.freshness.token``) and the query; ``None``:
-    not kept."""
-    if token is None:
-        return _run(sql, params)
+    not kept (``oversight.keep``)."""
     digest = hashlib.sha256(f"{sql}\x00{params!r}".encode()).hexdigest()
-    key = f"queue:{token}:{digest}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = _run(sql, params)
-        cache.set(key, rows, KEEP_SECONDS)
-    return rows
+    return keep.kept(token, f"queue:{digest}", lambda: _run(sql, params))
 
 
 def _run(sql: str, params: list) -> list[tuple]:
@@ -286,28 +277,18 @@ class Queue:
     @cached_property
     def token(self) -> str | None:
         """The practice's data token, read once, before anything is computed."""
-        return _data_token(self.org_id) if _data_token else None
+        return data_token(self.org_id)
 
     def kept(self, what: tuple, compute: Callable):
         """``compute()``, kept in the cache under the practice's data token (read before it
         runs: a write committed later changes the token) and everything the answer depends on:
         the day, the tier policy, the filters and ``what`` (the question). ``KEEP_FORMAT``:
-        bumped when the kept answers change shape or definition."""
-        if self.token is None:
-            return compute()
-        found = cache.get(self._key(what))
-        if found is None:
-            found = compute()
-            self.keep(what, found)
-        return found
-
-    def keep(self, what: tuple, answer) -> None:
-        cache.set(self._key(what), answer, KEEP_SECONDS)
+        bumped when the kept answers change shape or definition (``oversight.keep``)."""
+        return keep.kept(self.token, self._key(what), compute)
 
     def _key(self, what: tuple) -> str:
         question = (KEEP_FORMAT, what, self.today, self.practice_rules, self.filters)
-        digest = hashlib.sha256(repr(question).encode()).hexdigest()
-        return f"queue.answer:{self.token}:{digest}"
+        return f"queue.answer:{hashlib.sha256(repr(question).encode()).hexdigest()}"
 
     def counts(self) -> Counts:
         return self.kept(("counts",), self._counts)
@@ -388,7 +369,7 @@ class Queue:
                 rows = [row[:6] for row in found if row[1] is not None]
             counts = self._with_python_counts(counted)
             if self.token is not None:
-                self.keep(("counts",), counts)
+                keep.keep(self.token, self._key(("counts",)), counts)
             page = Paginator(range(counts.total), per_page).get_page(number)
             shown_at = page.start_index() - 1 if counts.total else 0
             if shown_at > asked and len(rows) == asked + per_page:  # past the rows read

@@ -13,9 +13,9 @@ import hashlib
 import heapq
 from datetime import date, timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 
+from oversight import keep as oversight_keep
 from oversight import queue
 from oversight.due import DueKind
 from oversight.models import rules_for
@@ -106,15 +106,10 @@ def kept(practice, today: date, limit: int, keep: str | None) -> list[policy.Upc
     the day and ``limit``. The practice's rules (``TierPolicy`` rows) are its data: a write
     committed later, to them or any other row, changes the token, so a kept forecast is never
     stale; reading it costs no query (the Reminders page shows it on every visit)."""
-    key = None
-    if keep is not None:
-        key = f"reminders.forecast:{CACHE_FORMAT}:{_DEFAULTS}:{keep}:{today.isoformat()}:{limit}"
-        entries = cache.get(key)
-        if entries is not None:
-            return entries
-    with transaction.atomic():
-        rules = rules_for([practice.id])
-        entries = upcoming(practice, rules, today, limit, keep)
-    if key is not None:
-        cache.set(key, entries, queue.KEEP_SECONDS)
-    return entries
+
+    def compute():
+        with transaction.atomic():
+            return upcoming(practice, rules_for([practice.id]), today, limit, keep)
+
+    key = f"reminders.forecast:{CACHE_FORMAT}:{_DEFAULTS}:{today.isoformat()}:{limit}"
+    return oversight_keep.kept(keep, key, compute)

@@ -4,7 +4,6 @@ reminder preference. Every query is scoped to the current practice."""
 import logging
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
@@ -12,8 +11,8 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.views.decorators.http import require_POST
 
+from oversight.keep import kept
 from oversight.models import Membership
-from oversight.queue import KEEP_SECONDS
 from oversight.tenancy import admin_required, get_for_member, member_required, scoped
 
 from . import forecast, freshness, policy, services
@@ -71,14 +70,7 @@ def _kept(keep: str | None, name: str, compute):
     under ``keep`` (``freshness.tokens``, read before: it changes with every reminder recorded,
     every status change, every deletion, so a kept answer is never stale) and ``name``;
     ``None``: not kept."""
-    if keep is None:
-        return compute()
-    key = f"reminders.page:{CACHE_FORMAT}:{keep}:{name}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, KEEP_SECONDS)
-    return value
+    return kept(keep, f"reminders.page:{CACHE_FORMAT}:{name}", compute)
 
 
 # What the page shows of a recorded reminder (``values()`` rows: no model instance per row).

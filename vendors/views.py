@@ -1,14 +1,13 @@
 from datetime import date
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from oversight import queue
+from oversight import keep, queue
 from oversight.models import rules_for
 from oversight.policy import DEFAULT_RULES
 from oversight.tenancy import (
@@ -69,14 +68,12 @@ def kept_warning_days(practice, token: str | None) -> dict[str, int] | None:
     if token is None:
         return None
     defaults = baa_status.warning_days_by_tier(DEFAULT_RULES)
-    key = f"vendors.warning_days:{token}:" + ",".join(
-        f"{t}={d}" for t, d in sorted(defaults.items())
+    key = "vendors.warning_days:" + ",".join(f"{t}={d}" for t, d in sorted(defaults.items()))
+    return keep.kept(
+        token,
+        key,
+        lambda: baa_status.warning_days_by_tier(rules_for([practice.pk])[practice.pk]),
     )
-    days = cache.get(key)
-    if days is None:
-        days = baa_status.warning_days_by_tier(rules_for([practice.pk])[practice.pk])
-        cache.set(key, days, queue.KEEP_SECONDS)
-    return days
 
 
 def row_count(qs) -> int:
