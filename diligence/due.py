@@ -6,10 +6,10 @@ provider runs one query with an indexed date filter, then applies the exact rule
 from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
 
 from oversight.due import DueItem, DueKind, register, register_calendar
 from oversight.policy import DueState
+from oversight.reversing import url_pattern
 
 from . import schedule
 from .choices import ActionStatus, DiligenceKind, Disposition
@@ -34,12 +34,6 @@ def _soon(org_ids, rules) -> int:
 # thousands of instances were most of the reminder sweep's time and memory), and build links
 # from one ``reverse()`` per provider call, not one per row.
 VENDOR = ("organization_id", "vendor_id", "vendor__name", "vendor__tier", "vendor__owner_id")
-
-
-def url_pattern(name: str) -> str:
-    """``reverse(name, args=[pk])`` as a ``str.format`` pattern."""
-    marker = 987654321
-    return reverse(name, args=[marker]).replace(str(marker), "{}")
 
 
 def _item(kind, key, due, row, title, url, owner_id, state, **extra) -> DueItem:

@@ -9,12 +9,12 @@ from oversight import due, queue
 from oversight.choices import AuditAction
 from oversight.files import serve
 from oversight.models import Membership, audit, rules_for
+from oversight.reversing import url_pattern
 from oversight.tenancy import get_for_member, get_rw_for_member, member_required, parse_id
 from vendors.models import BusinessAssociate
 
 from . import services
 from .choices import ActionStatus, DiligenceKind, ReviewOutcome
-from .due import url_pattern
 from .forms import ActionForm, DiligenceRecordForm, OffboardingForm, ReviewForm
 from .models import (
     DispositionCertificate,

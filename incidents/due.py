@@ -5,9 +5,8 @@ of the practices, through the ``incident_open`` partial index, and their notices
 
 from datetime import date, timedelta
 
-from django.urls import reverse
-
 from oversight.due import DueItem, DueKind, register, register_calendar
+from oversight.reversing import url_pattern
 
 from . import clocks
 from .choices import IncidentStatus
@@ -24,8 +23,7 @@ def _open_deadlines(org_ids):
         .select_related("vendor")
         .prefetch_related("notices")
     )
-    marker = 987654321
-    url = reverse("incident_detail", args=[marker]).replace(str(marker), "{}")
+    url = url_pattern("incident_detail")
     for incident in incidents:
         for deadline in clocks.practice_deadlines(incident.facts(list(incident.notices.all()))):
             if deadline.done_on is None:

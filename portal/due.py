@@ -15,10 +15,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from oversight.due import DueItem, DueKind, register, register_contact_mail
+from oversight.reversing import url_pattern
 
 from .choices import OPEN_STATUSES
 from .links import derived_token, link_replace
@@ -47,8 +47,7 @@ def questionnaire_items(org_ids, today: date, rules):
         .select_related("organization", "vendor", "link")
         .order_by("id")
     )
-    marker = 987654321
-    url = reverse("portal_request_detail", args=[marker]).replace(str(marker), "{}")
+    url = url_pattern("portal_request_detail")
     for request in requests:
         tz = request.organization.tzinfo
         if request.created_at.astimezone(tz).date() >= today:

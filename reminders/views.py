@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import dateformat
 from django.views.decorators.http import require_POST
 
 from oversight.keep import kept
 from oversight.models import Membership
+from oversight.reversing import url_pattern
 from oversight.tenancy import admin_required, get_for_member, member_required, scoped
 
 from . import forecast, freshness, policy, services
@@ -94,12 +94,6 @@ SHOWN = (
 )
 
 
-def _url_pattern(name: str) -> str:
-    """``reverse(name, args=[pk])`` as a ``str.format`` pattern: one ``reverse()`` a page."""
-    marker = 987654321
-    return reverse(name, args=[marker]).replace(str(marker), "{}")
-
-
 def _local(moment, tz) -> str:
     """``moment|date:"Y-m-d H:i T"`` in the practice's time zone, as the template would say it."""
     return dateformat.format(moment.astimezone(tz), "Y-m-d H:i T") if moment else ""
@@ -110,8 +104,8 @@ def _rows(rows, tz) -> list[dict]:
     times in the practice's time zone ``tz``, the phrase of its stage (``Reminder.describe``)
     and the links to its vendor and its resend (per row, a template filter or tag cost more
     than the row's query)."""
-    vendor_url = _url_pattern("vendor_detail")
-    resend_url = _url_pattern("reminder_resend")
+    vendor_url = url_pattern("vendor_detail")
+    resend_url = url_pattern("reminder_resend")
     rows = list(rows)  # (the cache keeps its own copy: adding to these changes nothing kept)
     for row in rows:
         row["send_after_local"] = _local(row["send_after"], tz)

@@ -6,9 +6,10 @@ agreement is shown (``_agreement_status.html`` calls it)."""
 
 from django import template
 from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+
+from oversight.reversing import url_pattern
 
 register = template.Library()
 
@@ -21,7 +22,6 @@ _BADGE = {
 PAST_EXPIRY = mark_safe(' <span class="badge text-bg-danger">past expiry</span>')
 AUTO_RENEWS = mark_safe(' <span class="small text-muted">(auto-renews)</span>')
 NO_FINDINGS = mark_safe('<span class="text-muted small">none</span>')
-MARKER = 987654321
 
 
 @register.simple_tag
@@ -76,7 +76,7 @@ def agreement_rows(agreements, today):
     """The list's ``<tr>`` of each agreement: vendor (a link to the agreement) and service
     agreement, status, template, signed and expiry dates, findings."""
     # One reverse() for the page, not one per row.
-    url = reverse("agreement_detail", args=[MARKER]).replace(str(MARKER), "{}")
+    url = url_pattern("agreement_detail")
     return format_html_join(
         "\n",
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
